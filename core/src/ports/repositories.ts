@@ -1,0 +1,135 @@
+import type { Page, Role } from "@academic-assist/sdk/contract";
+import type {
+  ApiTokenRecord,
+  ChunkRecord,
+  DocumentRecord,
+  MembershipRecord,
+  NoteRecord,
+  PageRecord,
+  ProjectRecord,
+  UserRecord,
+} from "../domain/records.ts";
+
+/** Cursor pagination input shared by every list: newest first, `cursor` from the previous page. */
+export interface ListOptions {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface UserRepository {
+  /** Creates a user; throws AppError `email_taken` when the (case-insensitive) email exists. */
+  create(user: UserRecord): Promise<UserRecord>;
+  /** The user with this id, or null. */
+  findById(id: string): Promise<UserRecord | null>;
+  /** The user with this email (case-insensitive), or null. */
+  findByEmail(email: string): Promise<UserRecord | null>;
+  /** How many users exist (first-start bootstrap uses it). */
+  count(): Promise<number>;
+}
+
+export interface ApiTokenRepository {
+  /** Stores a token (its hash only). */
+  create(token: ApiTokenRecord): Promise<ApiTokenRecord>;
+  /** The live (not revoked) token with this hash, or null. Expiry is checked by the caller. */
+  findByHash(tokenHash: string): Promise<ApiTokenRecord | null>;
+  /** The user's tokens, revoked ones excluded, newest first. */
+  listByUser(userId: string): Promise<ApiTokenRecord[]>;
+  /** Revokes the user's token; false when the user has no live token with this id. */
+  revoke(userId: string, tokenId: string, at: string): Promise<boolean>;
+  /** Records a use, at most about once a minute per token. */
+  touch(tokenId: string, at: string): Promise<void>;
+}
+
+export interface ProjectRepository {
+  /** Creates a project and makes `ownerId` its owner, atomically. */
+  create(project: ProjectRecord, ownerId: string): Promise<ProjectRecord>;
+  findById(id: string): Promise<ProjectRecord | null>;
+  /** Applies a partial update; returns the new record, or null when the project does not exist. */
+  update(id: string, patch: Partial<Pick<ProjectRecord, "name" | "description" | "language">>, at: string): Promise<ProjectRecord | null>;
+  /** Deletes the project row, its memberships, documents, pages, chunks and notes. Blobs and index entries are the caller's. */
+  delete(id: string): Promise<void>;
+  /** Projects the user is a member of, with the user's role, newest first. */
+  listForUser(userId: string, options: ListOptions): Promise<Page<ProjectRecord & { role: Role }>>;
+  /** The user's role in the project, or null when not a member (or no such project). */
+  roleOf(projectId: string, userId: string): Promise<Role | null>;
+  /** Ids of every project the user belongs to. */
+  projectIdsForUser(userId: string): Promise<string[]>;
+  listMembers(projectId: string): Promise<(MembershipRecord & { email: string; name: string })[]>;
+  /** Adds a member; throws AppError `conflict` when already a member. */
+  addMember(membership: MembershipRecord): Promise<void>;
+  /** Changes a member's role; false when not a member. */
+  updateMember(projectId: string, userId: string, role: Role): Promise<boolean>;
+  /** Removes a member; false when not a member. */
+  removeMember(projectId: string, userId: string): Promise<boolean>;
+}
+
+export interface DocumentRepository {
+  /**
+   * Inserts a document. When the project already holds a document with the same sha256, nothing is
+   * inserted and that document is returned with `created: false` (dedupe is atomic).
+   */
+  createOrGetBySha(doc: DocumentRecord): Promise<{ document: DocumentRecord; created: boolean }>;
+  findById(id: string): Promise<DocumentRecord | null>;
+  /** Documents of a project, newest first. */
+  listByProject(projectId: string, options: ListOptions & { status?: string | undefined }): Promise<Page<DocumentRecord>>;
+  /** Applies a partial update and returns the new record (null when gone). */
+  update(
+    id: string,
+    patch: Partial<Pick<DocumentRecord, "status" | "progress" | "error" | "pageCount" | "metadata">>,
+    at: string,
+  ): Promise<DocumentRecord | null>;
+  /** Deletes the document with its pages, chunks and notes. */
+  delete(id: string): Promise<void>;
+  /** Documents by id (missing ids skipped), for search results. */
+  findMany(ids: string[]): Promise<DocumentRecord[]>;
+}
+
+export interface PageRepository {
+  /** Replaces every page of the document (idempotent: a re-run writes the same rows). */
+  replaceAll(documentId: string, pages: PageRecord[]): Promise<void>;
+  /** Pages `from`..`to` (inclusive, 1-based) in order. */
+  list(documentId: string, from?: number, to?: number): Promise<PageRecord[]>;
+}
+
+export interface ChunkRepository {
+  /** Replaces every chunk of the document (idempotent). */
+  replaceAll(documentId: string, chunks: ChunkRecord[]): Promise<void>;
+  /** All chunks of the document in reading order. */
+  listByDocument(documentId: string): Promise<ChunkRecord[]>;
+}
+
+export interface NoteRepository {
+  create(note: NoteRecord): Promise<NoteRecord>;
+  findById(id: string): Promise<NoteRecord | null>;
+  listByProject(projectId: string, options: ListOptions & { documentId?: string | undefined }): Promise<Page<NoteRecord>>;
+  /** Applies a partial update and returns the new record (null when gone). */
+  update(
+    id: string,
+    patch: Partial<Pick<NoteRecord, "status" | "title" | "markdown" | "contentHash" | "generator" | "citations" | "error">>,
+    at: string,
+  ): Promise<NoteRecord | null>;
+  delete(id: string): Promise<void>;
+}
+
+/** Remembers the answer to a mutating request sent with `Idempotency-Key`. */
+export interface IdempotencyRepository {
+  /** The stored response for (user, key), or null. */
+  find(userId: string, key: string): Promise<{ requestHash: string; status: number; body: unknown } | null>;
+  /** Stores a response; a second save of the same (user, key) keeps the first. */
+  save(userId: string, key: string, entry: { requestHash: string; status: number; body: unknown }, at: string): Promise<void>;
+}
+
+/** Every repository of one metadata store. */
+export interface Repositories {
+  users: UserRepository;
+  tokens: ApiTokenRepository;
+  projects: ProjectRepository;
+  documents: DocumentRepository;
+  pages: PageRepository;
+  chunks: ChunkRepository;
+  notes: NoteRepository;
+  idempotency: IdempotencyRepository;
+  /** True when the store answers (for /readyz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

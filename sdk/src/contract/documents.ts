@@ -1,0 +1,97 @@
+import { z } from "zod";
+import { Id, PageParams, Timestamp } from "./common.ts";
+import { Job, JobError, Progress } from "./jobs.ts";
+
+export const DocumentStatus = z.enum(["queued", "processing", "indexing", "ready", "failed"]);
+export type DocumentStatus = z.infer<typeof DocumentStatus>;
+
+/** Media types the server accepts; the bytes are sniffed, the declared type is not trusted. */
+export const MediaType = z.enum(["application/pdf", "image/png", "image/jpeg", "image/tiff"]);
+export type MediaType = z.infer<typeof MediaType>;
+
+export const DocumentMetadata = z
+  .object({
+    title: z.string().nullable(),
+    authors: z.array(z.string()),
+    abstract: z.string().nullable(),
+    doi: z.string().nullable(),
+    year: z.number().int().nullable(),
+    language: z.string().nullable(),
+  })
+  .meta({ id: "DocumentMetadata" });
+export type DocumentMetadata = z.infer<typeof DocumentMetadata>;
+
+export const Document = z
+  .object({
+    id: Id,
+    projectId: Id,
+    /** The uploaded file's name, for display only: never used to build a path. */
+    filename: z.string(),
+    mediaType: MediaType,
+    byteSize: z.number().int(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    status: DocumentStatus,
+    progress: Progress.nullable(),
+    error: JobError.nullable(),
+    pageCount: z.number().int().nullable(),
+    metadata: DocumentMetadata,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: "Document" });
+export type Document = z.infer<typeof Document>;
+
+export const DocumentUploadQuery = z.object({
+  /** The file's name, for display; multipart uploads take it from the part instead. */
+  filename: z.string().trim().min(1).max(255).optional(),
+});
+export const DocumentUploadParams = z.object({ projectId: Id }).extend(DocumentUploadQuery.shape);
+export type DocumentUploadParams = z.infer<typeof DocumentUploadParams>;
+
+/** 202 (new, processing queued) or 200 (same bytes already in this project: `duplicate: true`). */
+export const DocumentUploadResult = z
+  .object({ document: Document, job: Job.nullable(), duplicate: z.boolean() })
+  .meta({ id: "DocumentUploadResult" });
+export type DocumentUploadResult = z.infer<typeof DocumentUploadResult>;
+
+export const DocumentIdParams = z.object({ documentId: Id });
+export const DocumentListQuery = PageParams.extend({ status: DocumentStatus.optional() });
+export type DocumentListParams = z.input<typeof DocumentListQuery>;
+
+/** A run of text on a page and the box it was printed in (PDF user-space units, origin top-left). */
+export const TextSpan = z
+  .object({
+    /** Offset of the span's first character in the page's `text`. */
+    start: z.number().int(),
+    end: z.number().int(),
+    x: z.number(),
+    y: z.number(),
+    width: z.number(),
+    height: z.number(),
+  })
+  .meta({ id: "TextSpan" });
+export type TextSpan = z.infer<typeof TextSpan>;
+
+export const DocumentPage = z
+  .object({
+    number: z.number().int().min(1),
+    width: z.number(),
+    height: z.number(),
+    text: z.string(),
+    /** How the text was obtained: the PDF's text layer, or OCR. */
+    source: z.enum(["text", "ocr"]),
+    spans: z.array(TextSpan),
+  })
+  .meta({ id: "DocumentPage" });
+export type DocumentPage = z.infer<typeof DocumentPage>;
+
+export const DocumentPagesQuery = z.object({
+  from: z.coerce.number().int().min(1).default(1),
+  to: z.coerce.number().int().min(1).optional(),
+  spans: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+});
+export type DocumentPagesParams = z.input<typeof DocumentPagesQuery>;
+export const DocumentPages = z.object({ items: z.array(DocumentPage) }).meta({ id: "DocumentPages" });

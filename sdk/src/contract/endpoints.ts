@@ -1,0 +1,83 @@
+import { z } from "zod";
+import * as A from "./auth.ts";
+import { pageOf } from "./common.ts";
+import * as D from "./documents.ts";
+import * as E from "./events.ts";
+import * as J from "./jobs.ts";
+import * as N from "./notes.ts";
+import * as P from "./projects.ts";
+import * as S from "./search.ts";
+
+export type HttpMethod = "get" | "post" | "patch" | "put" | "delete";
+
+/**
+ * One HTTP endpoint of the API: the single source for server validation, OpenAPI and clients.
+ * `path` is relative to `/api/v1` and uses `{name}` for path parameters.
+ */
+export interface Endpoint {
+  id: string;
+  method: HttpMethod;
+  path: string;
+  summary: string;
+  tag: string;
+  /** false only for login/registration; everything else needs `Authorization: Bearer`. */
+  auth: boolean;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Raw request bodies (uploads): media types accepted instead of JSON. */
+  rawBody?: string[];
+  responses: Partial<Record<200 | 201 | 202 | 204, { description: string; schema?: z.ZodType; contentType?: string }>>;
+  /** Error statuses this endpoint can answer besides 400/401/500. */
+  errors?: number[];
+}
+
+const ok = (schema: z.ZodType, description = "OK") => ({ description, schema });
+const noContent = { 204: { description: "Deleted" } } as const;
+
+function endpoint<const T extends Endpoint>(e: T): T {
+  return e;
+}
+
+export const endpoints = {
+  // auth
+  "auth.register": endpoint({ id: "auth.register", method: "post", path: "/auth/register", tag: "auth", auth: false, summary: "Create an account (when the server allows registration)", body: A.RegisterBody, responses: { 201: ok(A.Session, "Created") }, errors: [403, 409] }),
+  "auth.login": endpoint({ id: "auth.login", method: "post", path: "/auth/login", tag: "auth", auth: false, summary: "Exchange email and password for a short-lived JWT", body: A.LoginBody, responses: { 200: ok(A.Session) }, errors: [429] }),
+  "auth.me": endpoint({ id: "auth.me", method: "get", path: "/auth/me", tag: "auth", auth: true, summary: "The signed-in user", responses: { 200: ok(A.User) } }),
+  "tokens.create": endpoint({ id: "tokens.create", method: "post", path: "/auth/tokens", tag: "auth", auth: true, summary: "Create a personal API token (shown once)", body: A.ApiTokenCreateBody, responses: { 201: ok(A.ApiTokenCreated, "Created") } }),
+  "tokens.list": endpoint({ id: "tokens.list", method: "get", path: "/auth/tokens", tag: "auth", auth: true, summary: "List your API tokens", responses: { 200: ok(z.object({ items: z.array(A.ApiToken) })) } }),
+  "tokens.revoke": endpoint({ id: "tokens.revoke", method: "delete", path: "/auth/tokens/{tokenId}", tag: "auth", auth: true, summary: "Revoke an API token", params: A.TokenIdParams, responses: noContent, errors: [404] }),
+  // projects
+  "projects.create": endpoint({ id: "projects.create", method: "post", path: "/projects", tag: "projects", auth: true, summary: "Create a project (you become its owner)", body: P.ProjectCreateBody, responses: { 201: ok(P.Project, "Created") } }),
+  "projects.list": endpoint({ id: "projects.list", method: "get", path: "/projects", tag: "projects", auth: true, summary: "Projects you are a member of", query: P.ProjectListQuery, responses: { 200: ok(pageOf(P.Project)) } }),
+  "projects.get": endpoint({ id: "projects.get", method: "get", path: "/projects/{projectId}", tag: "projects", auth: true, summary: "One project", params: P.ProjectIdParams, responses: { 200: ok(P.Project) }, errors: [404] }),
+  "projects.update": endpoint({ id: "projects.update", method: "patch", path: "/projects/{projectId}", tag: "projects", auth: true, summary: "Rename or re-describe a project (owner, editor)", params: P.ProjectIdParams, body: P.ProjectUpdateBody, responses: { 200: ok(P.Project) }, errors: [403, 404] }),
+  "projects.delete": endpoint({ id: "projects.delete", method: "delete", path: "/projects/{projectId}", tag: "projects", auth: true, summary: "Delete a project and everything in it (owner)", params: P.ProjectIdParams, responses: noContent, errors: [403, 404] }),
+  "members.list": endpoint({ id: "members.list", method: "get", path: "/projects/{projectId}/members", tag: "projects", auth: true, summary: "Members of a project", params: P.ProjectIdParams, responses: { 200: ok(z.object({ items: z.array(P.Member) })) }, errors: [404] }),
+  "members.add": endpoint({ id: "members.add", method: "post", path: "/projects/{projectId}/members", tag: "projects", auth: true, summary: "Add a registered user to a project (owner)", params: P.ProjectIdParams, body: P.MemberAddBody, responses: { 201: ok(P.Member, "Added") }, errors: [403, 404, 409] }),
+  "members.update": endpoint({ id: "members.update", method: "patch", path: "/projects/{projectId}/members/{userId}", tag: "projects", auth: true, summary: "Change a member's role (owner)", params: P.MemberIdParams, body: P.MemberUpdateBody, responses: { 200: ok(P.Member) }, errors: [403, 404, 409] }),
+  "members.remove": endpoint({ id: "members.remove", method: "delete", path: "/projects/{projectId}/members/{userId}", tag: "projects", auth: true, summary: "Remove a member (owner; or yourself)", params: P.MemberIdParams, responses: noContent, errors: [403, 404, 409] }),
+  // documents
+  "documents.upload": endpoint({ id: "documents.upload", method: "post", path: "/projects/{projectId}/documents", tag: "documents", auth: true, summary: "Upload a PDF or image (raw body or multipart `file`); queues processing", params: P.ProjectIdParams, query: D.DocumentUploadQuery, rawBody: ["application/pdf", "application/octet-stream", "image/png", "image/jpeg", "image/tiff", "multipart/form-data"], responses: { 202: ok(D.DocumentUploadResult, "Accepted: processing queued"), 200: ok(D.DocumentUploadResult, "The same file is already in this project") }, errors: [403, 404, 413, 415] }),
+  "documents.list": endpoint({ id: "documents.list", method: "get", path: "/projects/{projectId}/documents", tag: "documents", auth: true, summary: "Documents in a project, newest first", params: P.ProjectIdParams, query: D.DocumentListQuery, responses: { 200: ok(pageOf(D.Document)) }, errors: [404] }),
+  "documents.get": endpoint({ id: "documents.get", method: "get", path: "/documents/{documentId}", tag: "documents", auth: true, summary: "A document: status, progress, metadata", params: D.DocumentIdParams, responses: { 200: ok(D.Document) }, errors: [404] }),
+  "documents.pages": endpoint({ id: "documents.pages", method: "get", path: "/documents/{documentId}/pages", tag: "documents", auth: true, summary: "Per-page text (optionally with positioned spans)", params: D.DocumentIdParams, query: D.DocumentPagesQuery, responses: { 200: ok(D.DocumentPages) }, errors: [404, 409] }),
+  "documents.file": endpoint({ id: "documents.file", method: "get", path: "/documents/{documentId}/file", tag: "documents", auth: true, summary: "Download the original file", params: D.DocumentIdParams, responses: { 200: { description: "The file's bytes", contentType: "application/octet-stream" } }, errors: [404] }),
+  "documents.delete": endpoint({ id: "documents.delete", method: "delete", path: "/documents/{documentId}", tag: "documents", auth: true, summary: "Delete a document, its file, index entries and notes (owner, editor)", params: D.DocumentIdParams, responses: noContent, errors: [403, 404] }),
+  // jobs
+  "jobs.get": endpoint({ id: "jobs.get", method: "get", path: "/jobs/{jobId}", tag: "jobs", auth: true, summary: "A background job", params: J.JobIdParams, responses: { 200: ok(J.Job) }, errors: [404] }),
+  "jobs.list": endpoint({ id: "jobs.list", method: "get", path: "/projects/{projectId}/jobs", tag: "jobs", auth: true, summary: "Jobs of a project, newest first", params: P.ProjectIdParams, query: J.JobListQuery, responses: { 200: ok(pageOf(J.Job)) }, errors: [404] }),
+  // search
+  "search.query": endpoint({ id: "search.query", method: "get", path: "/search", tag: "search", auth: true, summary: "Full-text search over the chunks of documents you can read", query: S.SearchQuery, responses: { 200: ok(S.SearchResults) }, errors: [404] }),
+  // notes
+  "templates.list": endpoint({ id: "templates.list", method: "get", path: "/templates", tag: "notes", auth: true, summary: "Note templates", responses: { 200: ok(N.TemplateList) } }),
+  "notes.create": endpoint({ id: "notes.create", method: "post", path: "/documents/{documentId}/notes", tag: "notes", auth: true, summary: "Generate a note from a ready document; queues generation", params: D.DocumentIdParams, body: N.NoteCreateBody, responses: { 202: ok(N.NoteCreateResult, "Accepted: generation queued") }, errors: [403, 404, 409] }),
+  "notes.list": endpoint({ id: "notes.list", method: "get", path: "/projects/{projectId}/notes", tag: "notes", auth: true, summary: "Notes in a project, newest first", params: P.ProjectIdParams, query: N.NoteListQuery, responses: { 200: ok(pageOf(N.Note)) }, errors: [404] }),
+  "notes.get": endpoint({ id: "notes.get", method: "get", path: "/notes/{noteId}", tag: "notes", auth: true, summary: "A note with its Markdown", params: N.NoteIdParams, responses: { 200: ok(N.Note) }, errors: [404] }),
+  "notes.delete": endpoint({ id: "notes.delete", method: "delete", path: "/notes/{noteId}", tag: "notes", auth: true, summary: "Delete a note (owner, editor)", params: N.NoteIdParams, responses: noContent, errors: [403, 404] }),
+  // events
+  "events.stream": endpoint({ id: "events.stream", method: "get", path: "/events", tag: "events", auth: true, summary: "Job and document events: SSE with `Accept: text/event-stream`, else JSON (long-poll with `wait`)", query: E.EventsQuery, responses: { 200: { description: "Events", schema: E.EventList, contentType: "application/json" } }, errors: [404] }),
+} as const satisfies Record<string, Endpoint>;
+
+export type EndpointId = keyof typeof endpoints;
+export const endpointList: Endpoint[] = Object.values(endpoints);

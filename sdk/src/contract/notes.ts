@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { Id, Language, PageParams, Timestamp } from "./common.ts";
+import { Job, JobError } from "./jobs.ts";
+
+export const BUILT_IN_TEMPLATES = ["summary", "literature-note"] as const;
+export const TemplateId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, "must be a template id such as `summary`");
+
+export const Template = z
+  .object({
+    id: TemplateId,
+    name: z.string(),
+    description: z.string(),
+    builtIn: z.boolean(),
+    sections: z.array(z.string()),
+  })
+  .meta({ id: "Template" });
+export type Template = z.infer<typeof Template>;
+export const TemplateList = z.object({ items: z.array(Template) }).meta({ id: "TemplateList" });
+
+export const NoteStatus = z.enum(["pending", "ready", "failed"]);
+export type NoteStatus = z.infer<typeof NoteStatus>;
+
+export const Generator = z
+  .object({ provider: z.string(), model: z.string() })
+  .meta({ id: "Generator" });
+
+export const CitationStats = z
+  .object({
+    total: z.number().int(),
+    verified: z.number().int(),
+    /** Statements whose citation could not be checked against the cited page; marked in the note. */
+    unverified: z.number().int(),
+  })
+  .meta({ id: "CitationStats" });
+export type CitationStats = z.infer<typeof CitationStats>;
+
+export const Note = z
+  .object({
+    id: Id,
+    projectId: Id,
+    documentId: Id,
+    template: TemplateId,
+    language: Language,
+    status: NoteStatus,
+    title: z.string().nullable(),
+    /** The whole note: YAML frontmatter then Markdown. Empty until `status` is `ready`. */
+    markdown: z.string(),
+    /** sha256 of `markdown`, also written into its frontmatter; detects user edits on write-back. */
+    contentHash: z.string().nullable(),
+    generator: Generator.nullable(),
+    citations: CitationStats.nullable(),
+    error: JobError.nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: "Note" });
+export type Note = z.infer<typeof Note>;
+
+export const NoteCreateBody = z
+  .object({
+    template: TemplateId.default("summary"),
+    language: Language.optional(),
+  })
+  .meta({ id: "NoteCreateBody" });
+export type NoteCreateParams = z.input<typeof NoteCreateBody>;
+
+export const NoteCreateResult = z
+  .object({ note: Note, job: Job.nullable() })
+  .meta({ id: "NoteCreateResult" });
+export type NoteCreateResult = z.infer<typeof NoteCreateResult>;
+
+export const NoteIdParams = z.object({ noteId: Id });
+export const NoteListQuery = PageParams.extend({ documentId: Id.optional() });
+export type NoteListParams = z.input<typeof NoteListQuery>;
