@@ -10,7 +10,7 @@ export function newId(prefix: string): string {
   const time = Date.now().toString(36).padStart(10, "0");
   const bytes = randomBytes(16);
   let rand = "";
-  for (let i = 0; i < 16; i++) rand += ALPHABET[bytes[i]! % 36];
+  for (let i = 0; i < 16; i++) rand += ALPHABET.charAt(bytes[i]! % 36);
   return `${prefix}_${time}${rand}`;
 }
 

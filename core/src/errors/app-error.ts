@@ -15,7 +15,12 @@ export class AppError extends Error {
   constructor(
     code: ErrorCode,
     detail: string,
-    options: { cause?: unknown; unrecoverable?: boolean; status?: number; fieldErrors?: { path: string; message: string }[] } = {},
+    options: {
+      cause?: unknown;
+      unrecoverable?: boolean;
+      status?: number;
+      fieldErrors?: { path: string; message: string }[];
+    } = {},
   ) {
     super(detail, { cause: options.cause });
     this.name = "AppError";
@@ -33,8 +38,9 @@ export const notFound = (what: string, id?: string) =>
   new AppError("not_found", id ? `No ${what} with id ${id}.` : `No such ${what}.`);
 export const forbidden = (detail: string) => new AppError("forbidden", detail);
 export const conflict = (detail: string) => new AppError("conflict", detail);
-export const unauthorized = (detail = "Sign in, or send a valid API token as `Authorization: Bearer <token>`.") =>
-  new AppError("unauthorized", detail);
+export const unauthorized = (
+  detail = "Sign in, or send a valid API token as `Authorization: Bearer <token>`.",
+) => new AppError("unauthorized", detail);
 export const badRequest = (detail: string, fieldErrors?: { path: string; message: string }[]) =>
   new AppError("validation_failed", detail, fieldErrors ? { fieldErrors } : {});
 export const unavailable = (what: string, cause?: unknown) =>

@@ -5,9 +5,16 @@ export interface BlobStore {
    * when `body` errors (too large, truncated upload), nothing is left behind and the error is rethrown.
    * Returns the number of bytes written.
    */
-  put(key: string, body: AsyncIterable<Uint8Array>, options?: { contentType?: string }): Promise<{ size: number }>;
+  put(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    options?: { contentType?: string },
+  ): Promise<{ size: number }>;
   /** A readable stream of the blob, optionally a byte range (inclusive `end`); AppError `not_found` when absent. */
-  get(key: string, range?: { start: number; end?: number }): Promise<AsyncIterable<Uint8Array> & NodeJS.ReadableStream>;
+  get(
+    key: string,
+    range?: { start: number; end?: number },
+  ): Promise<AsyncIterable<Uint8Array> & NodeJS.ReadableStream>;
   /** The whole blob in memory (for processing); AppError `not_found` when absent. */
   read(key: string): Promise<Uint8Array>;
   /** Size of the blob, or null when absent. */

@@ -45,11 +45,18 @@ export interface QueueConsumer {
  */
 export interface JobQueue {
   /** Adds a job (or returns the existing one for the same idempotency key). */
-  enqueue<Q extends QueueName>(queue: Q, payload: QueuePayloads[Q], options: EnqueueOptions): Promise<JobRecord<QueuePayloads[Q]>>;
+  enqueue<Q extends QueueName>(
+    queue: Q,
+    payload: QueuePayloads[Q],
+    options: EnqueueOptions,
+  ): Promise<JobRecord<QueuePayloads[Q]>>;
   /** The job, or null. */
   get(id: string): Promise<JobRecord | null>;
   /** A project's jobs, newest first. */
-  listByProject(projectId: string, options: ListOptions & { status?: string | undefined }): Promise<Page<JobRecord>>;
+  listByProject(
+    projectId: string,
+    options: ListOptions & { status?: string | undefined },
+  ): Promise<Page<JobRecord>>;
   /** Starts consuming `queue` with `handler`. */
   process<Q extends QueueName>(queue: Q, handler: JobHandler<Q>, options?: ProcessOptions): QueueConsumer;
   /** Jobs per queue and status (for /metrics). */

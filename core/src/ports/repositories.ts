@@ -45,7 +45,11 @@ export interface ProjectRepository {
   create(project: ProjectRecord, ownerId: string): Promise<ProjectRecord>;
   findById(id: string): Promise<ProjectRecord | null>;
   /** Applies a partial update; returns the new record, or null when the project does not exist. */
-  update(id: string, patch: Partial<Pick<ProjectRecord, "name" | "description" | "language">>, at: string): Promise<ProjectRecord | null>;
+  update(
+    id: string,
+    patch: Partial<Pick<ProjectRecord, "name" | "description" | "language">>,
+    at: string,
+  ): Promise<ProjectRecord | null>;
   /** Deletes the project row, its memberships, documents, pages, chunks and notes. Blobs and index entries are the caller's. */
   delete(id: string): Promise<void>;
   /** Projects the user is a member of, with the user's role, newest first. */
@@ -71,7 +75,10 @@ export interface DocumentRepository {
   createOrGetBySha(doc: DocumentRecord): Promise<{ document: DocumentRecord; created: boolean }>;
   findById(id: string): Promise<DocumentRecord | null>;
   /** Documents of a project, newest first. */
-  listByProject(projectId: string, options: ListOptions & { status?: string | undefined }): Promise<Page<DocumentRecord>>;
+  listByProject(
+    projectId: string,
+    options: ListOptions & { status?: string | undefined },
+  ): Promise<Page<DocumentRecord>>;
   /** Applies a partial update and returns the new record (null when gone). */
   update(
     id: string,
@@ -101,11 +108,16 @@ export interface ChunkRepository {
 export interface NoteRepository {
   create(note: NoteRecord): Promise<NoteRecord>;
   findById(id: string): Promise<NoteRecord | null>;
-  listByProject(projectId: string, options: ListOptions & { documentId?: string | undefined }): Promise<Page<NoteRecord>>;
+  listByProject(
+    projectId: string,
+    options: ListOptions & { documentId?: string | undefined },
+  ): Promise<Page<NoteRecord>>;
   /** Applies a partial update and returns the new record (null when gone). */
   update(
     id: string,
-    patch: Partial<Pick<NoteRecord, "status" | "title" | "markdown" | "contentHash" | "generator" | "citations" | "error">>,
+    patch: Partial<
+      Pick<NoteRecord, "status" | "title" | "markdown" | "contentHash" | "generator" | "citations" | "error">
+    >,
     at: string,
   ): Promise<NoteRecord | null>;
   delete(id: string): Promise<void>;
@@ -116,7 +128,12 @@ export interface IdempotencyRepository {
   /** The stored response for (user, key), or null. */
   find(userId: string, key: string): Promise<{ requestHash: string; status: number; body: unknown } | null>;
   /** Stores a response; a second save of the same (user, key) keeps the first. */
-  save(userId: string, key: string, entry: { requestHash: string; status: number; body: unknown }, at: string): Promise<void>;
+  save(
+    userId: string,
+    key: string,
+    entry: { requestHash: string; status: number; body: unknown },
+    at: string,
+  ): Promise<void>;
 }
 
 /** Every repository of one metadata store. */

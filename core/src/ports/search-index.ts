@@ -36,7 +36,9 @@ export interface SearchIndexHit {
 /** Full-text search over chunks: BM25-ranked, English and Japanese (CJK substrings found). */
 export interface SearchIndex {
   /** Indexes (or re-indexes, by chunkId) the chunks; reports the ones that could not be indexed. */
-  indexChunks(chunks: IndexedChunk[]): Promise<{ indexed: number; failed: { chunkId: string; reason: string }[] }>;
+  indexChunks(
+    chunks: IndexedChunk[],
+  ): Promise<{ indexed: number; failed: { chunkId: string; reason: string }[] }>;
   /** Removes every chunk of the document. */
   deleteDocument(documentId: string): Promise<void>;
   /** Best hits first. */

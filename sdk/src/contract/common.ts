@@ -1,7 +1,11 @@
 import { z } from "zod";
 
 /** Server-made identifiers: a type prefix and 24 url-safe characters, e.g. `doc_01J…`. */
-export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "must be an id");
+export const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "must be an id");
 export const Timestamp = z.iso.datetime().meta({ description: "RFC 3339 UTC timestamp" });
 
 /** Query parameters of every cursor-paginated list. */

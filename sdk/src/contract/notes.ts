@@ -24,9 +24,7 @@ export const TemplateList = z.object({ items: z.array(Template) }).meta({ id: "T
 export const NoteStatus = z.enum(["pending", "ready", "failed"]);
 export type NoteStatus = z.infer<typeof NoteStatus>;
 
-export const Generator = z
-  .object({ provider: z.string(), model: z.string() })
-  .meta({ id: "Generator" });
+export const Generator = z.object({ provider: z.string(), model: z.string() }).meta({ id: "Generator" });
 
 export const CitationStats = z
   .object({

@@ -22,11 +22,18 @@ type JsonSchema = Record<string, unknown>;
  * JSON Schema (2020-12, which OpenAPI 3.1 uses) of a zod schema. Schemas named with `.meta({ id })`
  * are hoisted into `components` and referenced, so the document stays small and readable.
  */
-function toSchema(schema: z.ZodType, io: "input" | "output", components: Record<string, unknown>): JsonSchema {
+function toSchema(
+  schema: z.ZodType,
+  io: "input" | "output",
+  components: Record<string, unknown>,
+): JsonSchema {
   const suffix = io === "input" ? "Input" : "";
   const json = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as JsonSchema;
   delete json.$schema;
-  const text = JSON.stringify(json).replace(/"#\/\$defs\/([A-Za-z0-9_]+)"/g, (_m, id: string) => `"#/components/schemas/${id}${suffix}"`);
+  const text = JSON.stringify(json).replace(
+    /"#\/\$defs\/([A-Za-z0-9_]+)"/g,
+    (_m, id: string) => `"#/components/schemas/${id}${suffix}"`,
+  );
   const rewritten = JSON.parse(text) as JsonSchema & { $defs?: Record<string, JsonSchema> };
   for (const [id, def] of Object.entries(rewritten.$defs ?? {})) {
     delete def.id;
@@ -49,7 +56,10 @@ function parametersOf(e: Endpoint, components: Record<string, unknown>): unknown
     ["query", e.query],
   ] as const) {
     if (!obj) continue;
-    const json = toSchema(obj, "input", components) as { properties?: Record<string, JsonSchema>; required?: string[] };
+    const json = toSchema(obj, "input", components) as {
+      properties?: Record<string, JsonSchema>;
+      required?: string[];
+    };
     for (const [name, schema] of Object.entries(json.properties ?? {})) {
       out.push({
         name,
@@ -63,7 +73,9 @@ function parametersOf(e: Endpoint, components: Record<string, unknown>): unknown
 }
 
 /** The OpenAPI 3.1 document of the API, generated from the contract's endpoints and schemas. */
-export function buildOpenApiDocument(options: { serverUrl?: string; version?: string } = {}): Record<string, unknown> {
+export function buildOpenApiDocument(
+  options: { serverUrl?: string; version?: string } = {},
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const schemas: Record<string, unknown> = {};
   toSchema(Problem, "output", schemas);
@@ -73,9 +85,17 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
     for (const [status, r] of Object.entries(e.responses)) {
       if (!r) continue;
       responses[status] = r.schema
-        ? { description: r.description, content: { [r.contentType ?? "application/json"]: { schema: toSchema(r.schema, "output", schemas) } } }
+        ? {
+            description: r.description,
+            content: {
+              [r.contentType ?? "application/json"]: { schema: toSchema(r.schema, "output", schemas) },
+            },
+          }
         : r.contentType
-          ? { description: r.description, content: { [r.contentType]: { schema: { type: "string", format: "binary" } } } }
+          ? {
+              description: r.description,
+              content: { [r.contentType]: { schema: { type: "string", format: "binary" } } },
+            }
           : { description: r.description };
     }
     const errorStatuses = new Set([400, ...(e.auth ? [401] : []), 500, 503, ...(e.errors ?? [])]);
@@ -94,7 +114,10 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
     };
     if (!e.auth) op.security = [];
     if (e.body) {
-      op.requestBody = { required: true, content: { "application/json": { schema: toSchema(e.body, "input", schemas) } } };
+      op.requestBody = {
+        required: true,
+        content: { "application/json": { schema: toSchema(e.body, "input", schemas) } },
+      };
     } else if (e.rawBody) {
       op.requestBody = {
         required: true,
@@ -102,7 +125,13 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
           e.rawBody.map((type) => [
             type,
             type === "multipart/form-data"
-              ? { schema: { type: "object", properties: { file: { type: "string", format: "binary" } }, required: ["file"] } }
+              ? {
+                  schema: {
+                    type: "object",
+                    properties: { file: { type: "string", format: "binary" } },
+                    required: ["file"],
+                  },
+                }
               : { schema: { type: "string", format: "binary" } },
           ]),
         ),
@@ -110,7 +139,6 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
     }
     (paths[e.path] ??= {})[e.method] = op;
   }
-
 
   return {
     openapi: "3.1.0",
@@ -139,4 +167,3 @@ export function buildOpenApiDocument(options: { serverUrl?: string; version?: st
     },
   };
 }
-

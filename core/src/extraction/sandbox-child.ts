@@ -1,0 +1,45 @@
+/**
+ * Entry point of the extraction child process (see `extractDocument`). Receives one request over
+ * IPC, reports progress, sends back the result or the error, and exits. Never run directly.
+ */
+import { isAppError } from "../errors/app-error.ts";
+import { extractPdfInProcess } from "./extract-in-process.ts";
+import type { ChildMessage, ParentMessage } from "./sandbox-protocol.ts";
+
+const send = (msg: ChildMessage): Promise<void> =>
+  new Promise((resolve) => {
+    if (!process.send) {
+      resolve();
+      return;
+    }
+    process.send(msg, undefined, {}, () => {
+      resolve();
+    });
+  });
+
+process.once("message", (raw: unknown) => {
+  const msg = raw as ParentMessage;
+  void (async () => {
+    try {
+      const document = await extractPdfInProcess(msg.bytes, {
+        maxPages: msg.maxPages,
+        onProgress: (done, total) => void send({ type: "progress", done, total }),
+      });
+      await send({ type: "result", document });
+    } catch (e) {
+      const error = isAppError(e)
+        ? { code: e.code, detail: e.detail, unrecoverable: e.unrecoverable }
+        : {
+            code: "pdf_corrupt" as const,
+            detail: `The file is not a readable PDF: ${e instanceof Error ? e.message : String(e)}`,
+            unrecoverable: true,
+          };
+      await send({ type: "error", error });
+    }
+    process.exit(0);
+  })();
+});
+
+// Loading the extractor (pdf.js, through tsx) takes a while on a busy machine; the parent starts
+// the extraction clock only once the child is ready.
+void send({ type: "ready" });

@@ -1,0 +1,10 @@
+export * from "./config.ts";
+export * from "./domain/ids.ts";
+export type * from "./domain/records.ts";
+export * from "./errors/app-error.ts";
+export * from "./logger.ts";
+export * from "./pipeline/pipeline.ts";
+export type * from "./ports/index.ts";
+export * from "./services/access.ts";
+export * from "./wiring.ts";
+export { BUILT_IN_TEMPLATES, getTemplate } from "./notes/index.ts";

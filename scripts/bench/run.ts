@@ -1,0 +1,204 @@
+/**
+ * `npm run bench`: measures, in one run and on the same machine state,
+ *   1. pipeline pages/s (our extraction + chunking) against raw pdf.js `getTextContent` pages/s on
+ *      the corpus papers — the ratio says what reading order, normalisation and metadata cost;
+ *   2. search latency p50/p95 on ≥10,000 indexed chunks (FTS5) against a naive LIKE scan of the
+ *      same chunks.
+ * Figures are printed; docs/benchmarks.md records them with this command. Never a test assertion.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { Fts5SearchIndex } from "../../core/src/adapters/index.ts";
+import { chunkPages, extractDocument, extractPdfInProcess } from "../../core/src/extraction/index.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const corpus = path.resolve(root, "../shared/corpus");
+const quick = process.argv.includes("--quick");
+
+function pdfs(folder: string): string[] {
+  const dir = path.join(corpus, folder);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".pdf"))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function rawTextContent(bytes: Uint8Array): Promise<number> {
+  const pdfjs = await import("pdfjs-dist/legacy/build/pdf.mjs");
+  const doc = await pdfjs.getDocument({ data: bytes.slice(), isEvalSupported: false, verbosity: 0 }).promise;
+  let chars = 0;
+  for (let i = 1; i <= doc.numPages; i++) {
+    const page = await doc.getPage(i);
+    const content = await page.getTextContent();
+    for (const item of content.items) if ("str" in item) chars += item.str.length;
+    page.cleanup();
+  }
+  const pages = doc.numPages;
+  await doc.destroy();
+  return chars > 0 ? pages : pages;
+}
+
+async function timeIt(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+async function benchPipeline() {
+  const files = pdfs("papers");
+  const inputs = files.map((f) => ({ name: path.basename(f), bytes: new Uint8Array(readFileSync(f)) }));
+  const rounds = quick ? 1 : 3;
+  // Warm up pdf.js (module load, font data) once for both sides.
+  await rawTextContent(inputs[0]!.bytes);
+  await extractPdfInProcess(inputs[0]!.bytes, { maxPages: 10_000 });
+
+  let pages = 0;
+  const best = { raw: Infinity, ours: Infinity, sandboxed: Infinity };
+  for (let r = 0; r < rounds; r++) {
+    let raw = 0;
+    let ours = 0;
+    let sandboxed = 0;
+    pages = 0;
+    for (const input of inputs) {
+      raw += await timeIt(async () => {
+        pages += await rawTextContent(input.bytes);
+      });
+      ours += await timeIt(async () => {
+        const doc = await extractPdfInProcess(input.bytes, { maxPages: 10_000 });
+        chunkPages(doc.pages);
+      });
+      sandboxed += await timeIt(async () => {
+        const doc = await extractDocument(input.bytes, {
+          maxPages: 10_000,
+          timeoutMs: 120_000,
+          maxMemoryMb: 1024,
+        });
+        chunkPages(doc.pages);
+      });
+    }
+    best.raw = Math.min(best.raw, raw);
+    best.ours = Math.min(best.ours, ours);
+    best.sandboxed = Math.min(best.sandboxed, sandboxed);
+  }
+  const rate = (ms: number) => pages / (ms / 1000);
+  console.log(`\n## Pipeline throughput — ${inputs.length} corpus papers, ${pages} pages, best of ${rounds}`);
+  console.log(`raw pdf.js getTextContent      ${rate(best.raw).toFixed(1).padStart(7)} pages/s  (baseline)`);
+  console.log(
+    `ours, in process               ${rate(best.ours).toFixed(1).padStart(7)} pages/s  ratio ${(rate(best.ours) / rate(best.raw)).toFixed(2)}×`,
+  );
+  console.log(
+    `ours, sandboxed child process  ${rate(best.sandboxed).toFixed(1).padStart(7)} pages/s  ratio ${(rate(best.sandboxed) / rate(best.raw)).toFixed(2)}×  (what the worker runs)`,
+  );
+}
+
+/** A small deterministic PRNG so every run asks the same queries. */
+function mulberry32(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function benchSearch() {
+  const target = 10_000;
+  const base: { text: string; pageStart: number; pageEnd: number; section: string | null }[] = [];
+  for (const file of [...pdfs("papers"), ...pdfs("japanese")]) {
+    const doc = await extractPdfInProcess(new Uint8Array(readFileSync(file)), { maxPages: 10_000 });
+    base.push(...chunkPages(doc.pages));
+  }
+  const copies = Math.ceil(target / base.length);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "aa-bench-"));
+  try {
+    const index = new Fts5SearchIndex(path.join(dir, "search.db"));
+    const naive = new Database(path.join(dir, "naive.db"));
+    naive.exec("CREATE TABLE chunks (id TEXT PRIMARY KEY, project_id TEXT, text TEXT)");
+    const insert = naive.prepare("INSERT INTO chunks VALUES (?, ?, ?)");
+    const all: Parameters<Fts5SearchIndex["indexChunks"]>[0] = [];
+    for (let c = 0; c < copies; c++) {
+      for (let i = 0; i < base.length; i++) {
+        const b = base[i]!;
+        all.push({
+          chunkId: `chk_${c}_${i}`,
+          documentId: `doc_${c}_${Math.floor(i / 40)}`,
+          projectId: `prj_${c % 4}`,
+          text: b.text,
+          pageStart: b.pageStart,
+          pageEnd: b.pageEnd,
+          section: b.section,
+        });
+      }
+    }
+    const indexMs = await timeIt(async () => {
+      for (let i = 0; i < all.length; i += 1000) await index.indexChunks(all.slice(i, i + 1000));
+    });
+    naive.transaction(() => {
+      for (const c of all) insert.run(c.chunkId, c.projectId, c.text);
+    })();
+
+    const rand = mulberry32(42);
+    const words = [...new Set(base.flatMap((b) => b.text.toLowerCase().match(/[a-z]{5,}/g) ?? []))];
+    const cjk = base.flatMap((b) => b.text.match(/[\u3040-\u30ff\u4e00-\u9fff]{2,}/g) ?? []);
+    const queries: string[] = [];
+    for (let i = 0; i < (quick ? 50 : 300); i++) {
+      if (i % 5 === 4 && cjk.length) {
+        const run = cjk[Math.floor(rand() * cjk.length)]!;
+        queries.push(run.slice(0, 2 + Math.floor(rand() * 3)));
+      } else {
+        const n = 1 + Math.floor(rand() * 2);
+        queries.push(Array.from({ length: n }, () => words[Math.floor(rand() * words.length)]).join(" "));
+      }
+    }
+    const projectIds = ["prj_0", "prj_1", "prj_2", "prj_3"];
+    const ftsTimes: number[] = [];
+    const naiveTimes: number[] = [];
+    const like = naive.prepare(
+      "SELECT id FROM chunks WHERE project_id IN ('prj_0','prj_1','prj_2','prj_3') AND text LIKE ? LIMIT 11",
+    );
+    let hits = 0;
+    for (const q of queries) {
+      ftsTimes.push(
+        await timeIt(async () => {
+          hits += (await index.search({ text: q, projectIds, limit: 10, offset: 0 })).hits.length;
+        }),
+      );
+      naiveTimes.push(await timeIt(async () => like.all(`%${q.split(" ")[0]}%`)));
+    }
+    ftsTimes.sort((a, b) => a - b);
+    naiveTimes.sort((a, b) => a - b);
+    console.log(
+      `\n## Search latency — ${all.length} chunks (${base.length} real corpus chunks × ${copies}), ${queries.length} queries (1 in 5 Japanese)`,
+    );
+    console.log(
+      `indexing: ${(all.length / (indexMs / 1000)).toFixed(0)} chunks/s; queries with hits: ${hits > 0 ? "yes" : "NO"}`,
+    );
+    console.log(
+      `FTS5 (BM25 + snippets)  p50 ${percentile(ftsTimes, 50).toFixed(2)} ms  p95 ${percentile(ftsTimes, 95).toFixed(2)} ms`,
+    );
+    console.log(
+      `naive LIKE scan         p50 ${percentile(naiveTimes, 50).toFixed(2)} ms  p95 ${percentile(naiveTimes, 95).toFixed(2)} ms  (baseline, first term only, no ranking)`,
+    );
+    console.log(
+      `ratio FTS5/naive        p50 ${(percentile(ftsTimes, 50) / percentile(naiveTimes, 50)).toFixed(2)}×  p95 ${(percentile(ftsTimes, 95) / percentile(naiveTimes, 95)).toFixed(2)}×`,
+    );
+    await index.close();
+    naive.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(
+  `# Academic Assist benchmarks — node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString()}`,
+);
+await benchPipeline();
+await benchSearch();

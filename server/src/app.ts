@@ -1,0 +1,115 @@
+import { randomUUID } from "node:crypto";
+import { Access, AppError, logContext, type AppContext } from "@academic-assist/core";
+import cors from "cors";
+import express, { type Express } from "express";
+import helmet from "helmet";
+import { pinoHttp } from "pino-http";
+import type { ServerConfig } from "./config.ts";
+import { errorMiddleware } from "./http/problem.ts";
+import { HttpMetrics } from "./http/metrics.ts";
+import { configurePassport, requireAuth } from "./modules/auth/auth.middleware.ts";
+import { authRoutes } from "./modules/auth/auth.routes.ts";
+import { AuthService } from "./modules/auth/auth.service.ts";
+import { documentRoutes } from "./modules/documents/documents.routes.ts";
+import { DocumentService } from "./modules/documents/documents.service.ts";
+import { eventRoutes } from "./modules/events/events.routes.ts";
+import { healthRoutes } from "./modules/health/health.routes.ts";
+import { jobRoutes } from "./modules/jobs/jobs.routes.ts";
+import { noteRoutes } from "./modules/notes/notes.routes.ts";
+import { ProjectCleanup } from "./modules/projects/project-cleanup.ts";
+import { projectRoutes } from "./modules/projects/projects.routes.ts";
+import { searchRoutes } from "./modules/search/search.routes.ts";
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export interface ServerDeps {
+  app: AppContext;
+  config: ServerConfig;
+  /** Signs JWTs (SECRET_KEY, or the local one kept in DATA_DIR). */
+  secret: string;
+}
+
+/** The Express application: middleware, every module's routes, one error handler. */
+export function createApp(deps: ServerDeps): { express: Express; auth: AuthService } {
+  const { app, config } = deps;
+  const server = express();
+  server.disable("x-powered-by");
+  server.set("trust proxy", "loopback");
+
+  server.use(
+    pinoHttp({
+      logger: app.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers["x-request-id"];
+        const id = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url.split("?")[0],
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  server.use((req, _res, next) => {
+    logContext.run({ requestId: req.id as string }, next);
+  });
+  server.use(helmet());
+  const origins = config.CORS_ORIGINS.split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  server.use(
+    cors({
+      origin: (origin, cb) => {
+        cb(null, !origin || origins.includes(origin));
+      },
+      exposedHeaders: ["X-Request-Id", "Retry-After", "ETag"],
+      maxAge: 600,
+    }),
+  );
+  const metrics = new HttpMetrics();
+  server.use(metrics.middleware());
+  healthRoutes(server, app, metrics);
+
+  const auth = new AuthService(app.repos, {
+    secret: deps.secret,
+    jwtTtlS: config.JWT_TTL_S,
+    allowRegistration: config.ALLOW_REGISTRATION,
+  });
+  const passport = configurePassport(auth, app.repos);
+  const access = new Access(app.repos);
+  const cleanup = new ProjectCleanup({
+    repos: app.repos,
+    blobs: app.blobs,
+    search: app.search,
+    logger: app.logger,
+  });
+  const documents = new DocumentService(app, access);
+  const authMw = requireAuth(passport, auth);
+
+  const api = express.Router();
+  // JSON bodies only where JSON is expected; uploads stream their raw body untouched.
+  api.use(express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
+  authRoutes(api, { auth, repos: app.repos, passport, requireAuth: authMw });
+  projectRoutes(api, { repos: app.repos, access, requireAuth: authMw, cleanup });
+  documentRoutes(api, { app, access, documents, cleanup, requireAuth: authMw });
+  jobRoutes(api, { app, access, requireAuth: authMw });
+  searchRoutes(api, { app, access, requireAuth: authMw });
+  noteRoutes(api, { app, access, requireAuth: authMw });
+  eventRoutes(api, { app, access, requireAuth: authMw });
+  api.use((req, _res, next) => {
+    next(new AppError("not_found", `No endpoint ${req.method} ${req.baseUrl}${req.path}.`));
+  });
+  server.use("/api/v1", api);
+  server.use((req, _res, next) => {
+    next(new AppError("not_found", `No endpoint ${req.method} ${req.path}.`));
+  });
+  server.use(errorMiddleware(app.logger));
+  return { express: server, auth };
+}

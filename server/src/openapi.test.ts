@@ -1,0 +1,74 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { json, startApi, type TestApi } from "../test/harness.ts";
+import { createApp } from "./app.ts";
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+/** Every route registered on the Express app, as `METHOD /path` with OpenAPI-style parameters. */
+function expressRoutes(stack: Layer[], prefix = ""): string[] {
+  const out: string[] = [];
+  for (const layer of stack) {
+    if (layer.route) {
+      for (const method of Object.keys(layer.route.methods)) {
+        out.push(`${method.toUpperCase()} ${prefix}${layer.route.path.replace(/:(\w+)/g, "{$1}")}`);
+      }
+    } else if (layer.handle?.stack) {
+      out.push(...expressRoutes(layer.handle.stack, "/api/v1"));
+    }
+  }
+  return out;
+}
+
+describe("OpenAPI document", () => {
+  let api: TestApi;
+  let doc: any;
+  beforeAll(async () => {
+    api = await startApi();
+    doc = await json(await api.call("GET", "/api/v1/openapi.json"));
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it("when served, then it validates as OpenAPI 3.1", async () => {
+    const result = await new Validator().validate(doc);
+
+    expect(doc.openapi).toBe("3.1.0");
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it("when the server's routes are listed, then every API route appears in the document", () => {
+    const { express } = createApp({
+      app: api.app,
+      config: { CORS_ORIGINS: "", JWT_TTL_S: 900, ALLOW_REGISTRATION: false } as never,
+      secret: "x".repeat(40),
+    });
+    const stack = (express as unknown as { router: { stack: Layer[] } }).router.stack;
+
+    const routes = expressRoutes(stack).filter(
+      (r) => r.includes(" /api/v1/") && !r.endsWith("/openapi.json"),
+    );
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([p, ops]) =>
+        Object.keys(ops as object).map((m) => `${m.toUpperCase()} /api/v1${p}`),
+      ),
+    );
+
+    expect(routes.length).toBeGreaterThan(25);
+    expect(routes.filter((r) => !documented.has(r))).toEqual([]);
+  });
+
+  it("when an error is documented, then it uses the Problem schema with a code", () => {
+    const problem = doc.components.schemas.Problem;
+
+    expect(problem.required).toEqual(expect.arrayContaining(["type", "title", "status", "detail", "code"]));
+    expect(
+      doc.paths["/projects/{projectId}/documents"].post.responses["413"].content["application/problem+json"],
+    ).toBeTruthy();
+  });
+});
