@@ -22,6 +22,12 @@ interface Item extends PositionedText {
    * text it is attached to (so "f", "comp", "AN" of f_{comp_{AN}} share one line).
    */
   rowBaseline: number;
+  /** The font size rows are built with: the item's own, or for a script that of its base. */
+  rowSize: number;
+  /** For a sub/superscript: the run it hangs on (through nested scripts). */
+  script?: { root: Item };
+  /** Position in the content stream. */
+  order: number;
 }
 
 interface Row {
@@ -43,7 +49,7 @@ interface Line {
   baseline: number;
 }
 
-const band = (it: Item): [number, number] => [it.rowBaseline, it.rowBaseline + 0.75 * it.size];
+const band = (it: Item): [number, number] => [it.rowBaseline, it.rowBaseline + 0.75 * it.rowSize];
 
 /**
  * Lays out the text runs of one page in reading order: rows by baseline, a column gutter when the
@@ -62,10 +68,18 @@ export function layoutPage(input: PositionedText[], width: number, height: numbe
           it.baseline > -it.size &&
           it.baseline < height,
       )
-      .map((it) => {
+      .map((it, order) => {
         const str = normalizeText(it.str);
         const x1 = it.x + Math.max(it.width, 0);
-        return { ...it, str, x1, space: str.trim() === "", rowBaseline: it.baseline };
+        return {
+          ...it,
+          str,
+          x1,
+          space: str.trim() === "",
+          rowBaseline: it.baseline,
+          rowSize: it.size,
+          order,
+        };
       })
       .filter((it) => it.str.length > 0),
   );
@@ -118,13 +132,45 @@ function attachScripts(items: Item[]): void {
       const before = p.x - s.x1;
       const reach = 0.35 * p.size;
       const slack = -0.3 * s.size;
-      if (!((after >= slack && after <= reach) || (before >= slack && before <= reach))) continue;
+      // x_i, word², "end.³" — but not a label next to "con-"; before a run only a raised marker
+      // ("¹We use…", "ᵝUniversity").
+      const follows = after >= slack && after <= reach && SCRIPT_BASE_END.test(p.str);
+      const precedes = before >= slack && before <= reach && d >= 0 && SCRIPT_BASE_START.test(p.str);
+      if (!follows && !precedes) continue;
       const score = Math.abs(d) / p.size;
       if (score < bestD) [best, bestD] = [p, score];
     }
-    if (best) s.rowBaseline = best.rowBaseline;
+    if (best) {
+      s.rowBaseline = best.rowBaseline;
+      s.rowSize = best.rowSize;
+      s.script = { root: best.script?.root ?? best };
+    }
+  }
+  // A script of several runs ("min(" "x" "+" "r," "1)"): the runs after the first, same size and
+  // height, follow it.
+  const byX = [...real].sort((a, b) => a.x - b.x);
+  for (const s of byX) {
+    if (s.script) continue;
+    for (const q of byX) {
+      if (q.x >= s.x) break;
+      if (
+        q.script &&
+        Math.abs(q.size - s.size) < 0.1 * s.size &&
+        Math.abs(q.baseline - s.baseline) < 0.15 * s.size &&
+        s.x - q.x1 >= -0.3 * s.size &&
+        s.x - q.x1 <= 0.35 * s.size
+      ) {
+        s.rowBaseline = q.rowBaseline;
+        s.rowSize = q.rowSize;
+        s.script = q.script;
+        break;
+      }
+    }
   }
 }
+
+const SCRIPT_BASE_END = /[\p{L}\p{N}\p{S})\]}.,;:'’"”*′″]$/u;
+const SCRIPT_BASE_START = /^[\p{L}\p{N}([{§]/u;
 
 function lowerBound(sorted: Item[], baseline: number): number {
   let lo = 0;
@@ -145,10 +191,12 @@ function lowerBound(sorted: Item[], baseline: number): number {
 function dropOverlays(row: Row): Row {
   const real = row.items.filter((it) => !it.space);
   const items = row.items.filter((o) => {
-    if (o.space || o.str.trim().length > 3) return true;
+    // Scripts stacked on one base (x_j^{k+1}) overlap each other by design.
+    if (o.space || o.script || o.str.trim().length > 3) return true;
     return !real.some(
       (h) =>
         h !== o &&
+        !h.script &&
         h.str.trim().length > 3 &&
         o.x > h.x + 0.5 &&
         o.x1 < h.x1 - 0.5 &&
@@ -158,7 +206,8 @@ function dropOverlays(row: Row): Row {
   return items.length === row.items.length ? row : { ...row, items };
 }
 
-const PAGE_NUMBER = /^(?:(?:page|p\.)\s*)?[-–—]?\s*(?:\d{1,5}|[ivxlcdm]{1,7})\s*[-–—]?(?:\s*(?:of|\/)\s*\d{1,5})?$/i;
+const PAGE_NUMBER =
+  /^(?:(?:page|p\.)\s*)?[-–—]?\s*(?:\d{1,5}|[ivxlcdm]{1,7})\s*[-–—]?(?:\s*(?:of|\/)\s*\d{1,5})?$/i;
 
 /**
  * Removes what is printed around the text rather than in it: a lone page number (or "Page 3",
@@ -225,18 +274,36 @@ function buildRows(items: Item[]): Row[] {
       const minH = Math.min(hi - lo, row.bandHigh - row.bandLow);
       if (overlap > 0.5 * minH || (it.space && overlap > 0)) {
         row.items.push(it);
-        if (!it.space && it.size > row.anchorSize) {
-          row.anchorSize = it.size;
+        if (!it.space && it.rowSize > row.anchorSize) {
+          row.anchorSize = it.rowSize;
           row.bandLow = lo;
           row.bandHigh = hi;
         }
         continue;
       }
     }
-    rows.push({ items: [it], bandLow: lo, bandHigh: hi, anchorSize: it.size });
+    rows.push({ items: [it], bandLow: lo, bandHigh: hi, anchorSize: it.rowSize });
   }
-  for (const row of rows) row.items.sort((a, b) => a.x - b.x);
+  for (const row of rows) orderRow(row.items);
   return rows.filter((r) => r.items.some((it) => !it.space));
+}
+
+/**
+ * Sorts a row's runs by x, except that scripts stacked on one base (x_j^{k+1}, [F]_a^b) keep the
+ * order they were written in instead of interleaving their characters.
+ */
+function orderRow(items: Item[]): void {
+  items.sort((a, b) => a.x - b.x);
+  for (let i = 0; i < items.length;) {
+    const root = items[i]!.script?.root;
+    let j = i + 1;
+    if (root) while (j < items.length && items[j]!.script?.root === root) j++;
+    if (j - i > 1) {
+      const run = items.slice(i, j).sort((a, b) => a.order - b.order);
+      items.splice(i, j - i, ...run);
+    }
+    i = j;
+  }
 }
 
 function splitRow(row: Row, rowIndex: number): Fragment[] {

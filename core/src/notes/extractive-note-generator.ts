@@ -120,7 +120,20 @@ function isQuotable(s: string): boolean {
   // Broken extraction (letters spaced out, math) rather than prose.
   const words = s.split(/\s+/);
   if (cjk === 0 && words.filter((w) => w.length === 1).length > words.length * 0.3) return false;
+  if (cjk === 0 && looksLikeLayoutDebris(s, words)) return false;
   return true;
+}
+
+/**
+ * A safety net behind layout analysis: text that reads like pieces of the page put together
+ * rather than a sentence of the paper.
+ */
+function looksLikeLayoutDebris(s: string, words: string[]): boolean {
+  // A stray label glued to a word: "such asC worker".
+  if (/(?<![\p{L}\p{N}])\p{Ll}{2,}\p{Lu}(?![\p{L}\p{N}])/u.test(s)) return true;
+  // Mostly figure or table labels: capitalised tags, numbers and codes rather than words.
+  const labels = words.filter((w) => /^[\p{Lu}\d][\p{Lu}\d\-–.:/%()]*$/u.test(w.replace(/[,;.:!?]+$/u, "")));
+  return words.length >= 6 && labels.length > words.length * 0.5;
 }
 
 function collectCandidates(pages: readonly PageRecord[]): Candidate[] {
@@ -146,21 +159,37 @@ function collectCandidates(pages: readonly PageRecord[]): Candidate[] {
       }
       // Before the first heading on page 1 sit the title, authors and affiliations.
       if (skipping || (section === "" && page.number === 1)) continue;
-      for (const sentence of splitSentences(normalizeForVerification(body.join("\n")))) {
-        if (!isQuotable(sentence)) continue;
-        out.push({
-          text: sentence,
-          page: page.number,
-          position: out.length,
-          section,
-          terms: contentTerms(sentence),
-          centrality: 0,
-        });
+      for (const piece of splitAtStrayNumbers(body)) {
+        for (const sentence of splitSentences(normalizeForVerification(piece))) {
+          if (!isQuotable(sentence)) continue;
+          out.push({
+            text: sentence,
+            page: page.number,
+            position: out.length,
+            section,
+            terms: contentTerms(sentence),
+            centrality: 0,
+          });
+        }
       }
     }
   }
   scoreCentrality(out);
   return out;
+}
+
+/**
+ * A line that is nothing but a number (a page or line number the layout could not place) is not
+ * part of the sentences around it: the text is cut there and the number dropped, so that no
+ * sentence reads "1651 lines on two…". What it cuts off is a fragment and is not quoted.
+ */
+function splitAtStrayNumbers(lines: string[]): string[] {
+  const pieces: string[][] = [[]];
+  for (const line of lines) {
+    if (/^\s*\d{1,5}\s*$/.test(line)) pieces.push([]);
+    else pieces.at(-1)!.push(line);
+  }
+  return pieces.filter((p) => p.length > 0).map((p) => p.join("\n"));
 }
 
 function scoreCentrality(cands: Candidate[]): void {

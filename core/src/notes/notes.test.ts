@@ -343,3 +343,45 @@ describe("verifyStatement", () => {
     expect(extractCitations(r.markdown).map((c) => c.verified)).toEqual([true, false]);
   });
 });
+
+describe("notes from text with layout debris", () => {
+  const text = [
+    "1 Introduction",
+    "",
+    "We propose a careful method for evaluating long summaries that works across many domains.",
+    "Our contributions are (3) an empirical validation of the guide-",
+    "1651",
+    "lines on two long-form summarization datasets in different domains, which we describe below.",
+    "Existing approaches for improving label quality, such asC worker screening, are ineffective here.",
+    "FIG A1 B2 C3 D4 E5 F6 shows the PANEL LABELS of THE DIAGRAM.",
+    "Our results show that the method improves agreement significantly over the coarse baseline.",
+    "However, a limitation is that the evaluation covers only twelve documents of one kind so far.",
+  ].join("\n");
+  const pages: PageRecord[] = [
+    {
+      documentId: "doc_d",
+      number: 1,
+      width: 600,
+      height: 800,
+      text: "Front matter",
+      source: "text",
+      spans: [],
+    },
+    { documentId: "doc_d", number: 2, width: 600, height: 800, text, source: "text", spans: [] },
+  ];
+  const doc = documentOf("doc_d", "debris.pdf", {
+    pageCount: 2,
+    metadata: { title: "Debris", authors: [], abstract: null, doi: null, year: 2024, language: "en" },
+  });
+
+  it("when a page number, a glued label or figure labels sit among sentences, then no statement quotes them", async () => {
+    const { generated } = await noteFor(doc, pages, "literature-note");
+    const statements = generated.sections.flatMap((s) => s.statements.map((st) => st.text));
+
+    expect(statements.length).toBeGreaterThanOrEqual(3);
+    expect(statements.some((s) => /1651|asC|PANEL/.test(s))).toBe(false);
+    expect(statements).toContain(
+      "We propose a careful method for evaluating long summaries that works across many domains.",
+    );
+  });
+});

@@ -10,7 +10,7 @@ export const Timestamp = z.iso.datetime().meta({ description: "RFC 3339 UTC time
 
 /** Query parameters of every cursor-paginated list. */
 export const PageParams = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: z.coerce.number<number>().int().min(1).max(100).default(20),
   cursor: z.string().max(512).optional(),
 });
 export type PageParams = z.infer<typeof PageParams>;

@@ -86,8 +86,8 @@ export const DocumentPage = z
 export type DocumentPage = z.infer<typeof DocumentPage>;
 
 export const DocumentPagesQuery = z.object({
-  from: z.coerce.number().int().min(1).default(1),
-  to: z.coerce.number().int().min(1).optional(),
+  from: z.coerce.number<number>().int().min(1).default(1),
+  to: z.coerce.number<number>().int().min(1).optional(),
   spans: z
     .enum(["true", "false"])
     .default("false")

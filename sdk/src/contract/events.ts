@@ -32,8 +32,8 @@ export const EventsQuery = z.object({
   projectId: Id.optional(),
   after: z.string().regex(/^\d+$/).optional(),
   /** For the JSON form: wait up to this many seconds for a first event (long-poll). */
-  wait: z.coerce.number().int().min(0).max(30).default(0),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  wait: z.coerce.number<number>().int().min(0).max(30).default(0),
+  limit: z.coerce.number<number>().int().min(1).max(500).default(100),
 });
 export type EventListParams = z.input<typeof EventsQuery>;
 

@@ -6,7 +6,7 @@ export const SearchQuery = z.object({
   /** Only this project's documents; without it, every project the caller can read. */
   projectId: Id.optional(),
   documentId: Id.optional(),
-  limit: z.coerce.number().int().min(1).max(50).default(10),
+  limit: z.coerce.number<number>().int().min(1).max(50).default(10),
   cursor: z.string().max(512).optional(),
 });
 export type SearchParams = z.input<typeof SearchQuery>;

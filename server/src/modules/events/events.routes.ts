@@ -23,17 +23,18 @@ export function eventRoutes(
     const resumeFrom = query.after ?? (lastEventId && /^\d+$/.test(lastEventId) ? lastEventId : undefined);
     const wantsStream = (req.get("accept") ?? "").includes("text/event-stream");
 
+    // Without a resume point both forms start from now: a fresh client wants what happens next,
+    // not the whole history. `after=0` replays everything still kept.
     if (!wantsStream) {
-      let cursor = resumeFrom ?? null;
+      let cursor = resumeFrom ?? (await app.events.latestId());
       let items = await app.events.list(cursor, projectIds, query.limit);
       if (items.length === 0 && query.wait > 0) {
         items = await waitForEvents(app, cursor, projectIds, query.limit, query.wait * 1000, req);
       }
-      cursor = items.at(-1)?.id ?? cursor ?? (await app.events.latestId());
+      cursor = items.at(-1)?.id ?? cursor;
       return { status: 200, body: { items: items.map(toEventDto), lastEventId: cursor } };
     }
 
-    // SSE: without a resume point, start from now (a fresh client wants what happens next).
     let cursor = resumeFrom ?? (await app.events.latestId());
     res.status(200);
     res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
