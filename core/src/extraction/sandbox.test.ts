@@ -76,14 +76,15 @@ describe.skipIf(!hasCorpus)("extractDocument (child process)", () => {
     const files = readdirSync(path.join(CORPUS_DIR, "malformed")).filter((f) => f.endsWith(".pdf"));
     const outcomes: Record<string, string> = {};
 
-    // A few at a time: each child is a separate Node process.
-    for (let i = 0; i < files.length; i += 6) {
+    // Two at a time (one per core): each child is a separate Node process. The timeout is generous
+    // so that a loaded CI machine does not turn a slow parse into a "hang"; a real hang still hits it.
+    for (let i = 0; i < files.length; i += 2) {
       await Promise.all(
-        files.slice(i, i + 6).map(async (f) => {
+        files.slice(i, i + 2).map(async (f) => {
           try {
             const doc = await extractDocument(corpusBytes(`malformed/${f}`), {
               ...limits,
-              timeoutMs: 20_000,
+              timeoutMs: 60_000,
             });
             outcomes[f] = `ok ${doc.pageCount}`;
           } catch (e) {
@@ -101,5 +102,5 @@ describe.skipIf(!hasCorpus)("extractDocument (child process)", () => {
     expect(outcomes["bug1020226.pdf"]).toMatch(/^pdf_corrupt: The file is not a readable PDF/);
     expect(outcomes["poppler-90-0-fuzzed.pdf"]).toMatch(/^ok 16/);
     expect(Object.values(outcomes).some((o) => o.startsWith("extraction_timeout"))).toBe(false);
-  }, 180_000);
+  }, 600_000);
 });
