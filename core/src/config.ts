@@ -29,13 +29,38 @@ export const CoreConfigSchema = z.object({
   S3_ENDPOINT: z.string().optional(),
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
-  /** Default note generator: `extractive` (offline) until the LLM providers land (issue #5). */
-  LLM_PROVIDER: z.enum(["extractive", "anthropic", "openai"]).default("extractive"),
+  /**
+   * Default note generator and answerer: `extractive` (offline, deterministic), `anthropic`,
+   * `openai`, or `openai-compatible` (Ollama, vLLM, LM Studio… at OPENAI_BASE_URL).
+   */
+  LLM_PROVIDER: z.enum(["extractive", "anthropic", "openai", "openai-compatible"]).default("extractive"),
+  /** Anthropic API key; required when LLM_PROVIDER=anthropic. Never logged. */
   ANTHROPIC_API_KEY: z.string().optional(),
+  /** Anthropic model id (default `claude-sonnet-4-6`). */
   ANTHROPIC_MODEL: z.string().optional(),
+  /** Anthropic API base URL, for a proxy or gateway (default: the SDK's). */
+  ANTHROPIC_BASE_URL: z.url().optional(),
+  /** OpenAI API key; required when LLM_PROVIDER=openai, optional for openai-compatible. Never logged. */
   OPENAI_API_KEY: z.string().optional(),
+  /** OpenAI model id (default `gpt-4o-mini`); required for openai-compatible. */
   OPENAI_MODEL: z.string().optional(),
+  /** Base URL of an OpenAI-compatible server (e.g. http://127.0.0.1:11434/v1); required for openai-compatible. */
   OPENAI_BASE_URL: z.url().optional(),
+  /** One LLM request (or one streamed answer) is abandoned after this many seconds. */
+  LLM_TIMEOUT_S: z.coerce.number().positive().max(3600).default(120),
+  /**
+   * Retries inside the provider SDK per request (429/529/5xx/timeouts, honouring retry-after). The
+   * worst case of HTTP requests per LLM call is (LLM_MAX_RETRIES + 1) × LLM_JOB_MAX_ATTEMPTS.
+   */
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Tries of an `llm_generation` job (the queue's retries on top of the SDK's), including the first. */
+  LLM_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
+  /** LLM calls of one note run at once (the map step's parallelism). */
+  LLM_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** Document tokens per map call: a paper is cut into section-aware batches of at most this size. */
+  LLM_CHUNK_TOKENS: z.coerce.number().int().min(200).max(200_000).default(3000),
+  /** Optional per-user monthly spend limit in USD; new LLM jobs are refused with `budget_exceeded` beyond it. */
+  LLM_MONTHLY_BUDGET_USD: z.coerce.number().nonnegative().optional(),
   /** Largest accepted upload, in megabytes. */
   MAX_UPLOAD_MB: z.coerce.number().positive().max(2048).default(100),
   /** Documents with more pages are rejected. */
@@ -44,6 +69,12 @@ export const CoreConfigSchema = z.object({
   EXTRACTION_TIMEOUT_S: z.coerce.number().positive().default(300),
   /** Memory cap of the extraction child process, in megabytes. */
   EXTRACTION_MEMORY_MB: z.coerce.number().int().min(128).default(1024),
+  /** Pages recognised at a time by OCR in one extraction; 0 = one per CPU core, at most 4. */
+  OCR_WORKERS: z.coerce.number().int().min(0).max(16).default(0),
+  /** OCR of one page is stopped after this many seconds (the document then fails). */
+  OCR_PAGE_TIMEOUT_S: z.coerce.number().positive().default(120),
+  /** Largest bitmap, in pixels, a page is rendered to for OCR or an uploaded image may declare. */
+  MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(60_000_000),
   /** Tries per job, including the first. */
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   /** Base delay of the exponential retry backoff, in milliseconds. */
@@ -67,6 +98,7 @@ export function parseCoreConfig(env: Record<string, string | undefined>): CoreCo
 }
 
 export function finish<T extends z.infer<typeof CoreConfigSchema>>(data: T): T & { dataDir: string } {
+  const problems: string[] = [];
   const unsupported = (
     [
       "MONGODB_URL",
@@ -77,25 +109,40 @@ export function finish<T extends z.infer<typeof CoreConfigSchema>>(data: T): T &
       "S3_BUCKET_NAME",
     ] as const
   ).filter((k) => data[k]);
-  if (unsupported.length > 0) {
-    throw new ConfigError(
-      unsupported
-        .map(
-          (k) =>
-            `  - ${k}: production adapters are not in this build yet (issue #3); unset it to use the embedded store`,
-        )
-        .join("\n"),
+  for (const k of unsupported) {
+    problems.push(
+      `  - ${k}: production adapters are not in this build yet (issue #3); unset it to use the embedded store`,
     );
   }
-  if (data.LLM_PROVIDER !== "extractive") {
-    throw new ConfigError(
-      `  - LLM_PROVIDER: "${data.LLM_PROVIDER}" is not in this build yet (issue #5); use "extractive"`,
-    );
-  }
+  problems.push(...llmProblems(data));
   if (data.NODE_ENV === "production" && !data.SECRET_KEY) {
-    throw new ConfigError("  - SECRET_KEY: required when NODE_ENV=production");
+    problems.push("  - SECRET_KEY: required when NODE_ENV=production");
   }
+  if (problems.length > 0) throw new ConfigError(problems.join("\n"));
   return { ...data, dataDir: path.resolve(data.DATA_DIR) };
+}
+
+/** What the chosen LLM provider still needs, one line per missing variable (values never echoed). */
+function llmProblems(data: z.infer<typeof CoreConfigSchema>): string[] {
+  const out: string[] = [];
+  const need = (key: keyof typeof data, why: string) => {
+    if (!data[key]) out.push(`  - ${key}: required when LLM_PROVIDER=${data.LLM_PROVIDER} (${why})`);
+  };
+  switch (data.LLM_PROVIDER) {
+    case "extractive":
+      break;
+    case "anthropic":
+      need("ANTHROPIC_API_KEY", "create one at console.anthropic.com");
+      break;
+    case "openai":
+      need("OPENAI_API_KEY", "create one at platform.openai.com");
+      break;
+    case "openai-compatible":
+      need("OPENAI_BASE_URL", "the server's /v1 URL, e.g. http://127.0.0.1:11434/v1 for Ollama");
+      need("OPENAI_MODEL", "the model name the server serves, e.g. llama3.1");
+      break;
+  }
+  return out;
 }
 
 /** Empty strings count as unset, as a shell `FOO=` or an env file's `FOO=` line intends. */

@@ -8,3 +8,4 @@ export type * from "./ports/index.ts";
 export * from "./services/access.ts";
 export * from "./wiring.ts";
 export { BUILT_IN_TEMPLATES, getTemplate } from "./notes/index.ts";
+export { askLibrary, type AskDeps, type AskInput } from "./llm/ask-library.ts";

@@ -4,6 +4,9 @@
  *      the corpus papers — the ratio says what reading order, normalisation and metadata cost;
  *   2. search latency p50/p95 on ≥10,000 indexed chunks (FTS5) against a naive LIKE scan of the
  *      same chunks.
+ *   3. LLM notes: prompt tokens per note with the map over section-aware chunks against one naive
+ *      whole-paper prompt (ratio), and wall time per note with a fake provider of fixed latency,
+ *      map parallelism 4 against sequential.
  * Figures are printed; docs/benchmarks.md records them with this command. Never a test assertion.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -13,6 +16,11 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Fts5SearchIndex } from "../../core/src/adapters/index.ts";
 import { chunkPages, extractDocument, extractPdfInProcess } from "../../core/src/extraction/index.ts";
+import { LlmNoteGenerator } from "../../core/src/llm/llm-note-generator.ts";
+import { estimateTokens } from "../../core/src/llm/pricing.ts";
+import { getTemplate } from "../../core/src/notes/templates.ts";
+import type { LlmProvider, LlmRequest, LlmStreamEvent } from "../../core/src/ports/llm-provider.ts";
+import { scriptedNoteReply } from "../../core/src/testing/scripted-note-reply.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const corpus = path.resolve(root, "../shared/corpus");
@@ -197,8 +205,84 @@ async function benchSearch() {
   }
 }
 
+/** A model with a fixed latency per call that answers map calls like the scripted test model. */
+class FixedLatencyProvider implements LlmProvider {
+  readonly provider = "bench";
+  readonly model = "fixed-latency";
+  promptTokens = 0;
+  constructor(private readonly latencyMs: number) {}
+  private async answer(request: LlmRequest) {
+    const prompt = [request.system, ...request.messages.map((m) => m.content)].join("\n");
+    this.promptTokens += estimateTokens(prompt);
+    await new Promise((r) => setTimeout(r, this.latencyMs));
+    const text = scriptedNoteReply({ path: "", headers: {}, body: {}, stream: true, prompt });
+    return {
+      text,
+      usage: { inputTokens: estimateTokens(prompt), outputTokens: estimateTokens(text) },
+      model: this.model,
+    };
+  }
+  complete(request: LlmRequest) {
+    return this.answer(request);
+  }
+  async *stream(request: LlmRequest): AsyncIterable<LlmStreamEvent> {
+    const done = await this.answer(request);
+    yield { type: "done", ...done };
+  }
+}
+
+async function benchNotes(): Promise<void> {
+  const latency = quick ? 20 : 100;
+  const template = getTemplate("summary")!;
+  let mapTokens = 0;
+  let naiveTokens = 0;
+  const wall = { parallel: 0, sequential: 0 };
+  const files = pdfs("papers");
+  for (const file of files) {
+    const bytes = new Uint8Array(readFileSync(file));
+    const extracted = await extractPdfInProcess(bytes, { maxPages: 100 });
+    const pages = extracted.pages.map((p) => ({ ...p, documentId: "doc_b" }));
+    const chunks = chunkPages(pages).map((c) => ({
+      ...c,
+      id: `c${c.ordinal}`,
+      documentId: "doc_b",
+      projectId: "p",
+    }));
+    const document = {
+      id: "doc_b",
+      sha256: "cd".repeat(32),
+      filename: path.basename(file),
+      metadata: extracted.metadata,
+    } as unknown as Parameters<LlmNoteGenerator["generate"]>[0]["document"];
+    // The naive prompt: the same instructions once, with the whole paper's text.
+    naiveTokens += estimateTokens(pages.map((p) => p.text).join("\n\n")) + 450;
+    for (const [mode, concurrency] of [
+      ["parallel", 4],
+      ["sequential", 1],
+    ] as const) {
+      const llm = new FixedLatencyProvider(latency);
+      const generator = new LlmNoteGenerator(llm, { concurrency, chunkTokens: 3000 });
+      const t0 = performance.now();
+      await generator.generate({ document, pages, chunks, template, language: "en" });
+      wall[mode] += performance.now() - t0;
+      if (mode === "parallel") mapTokens += llm.promptTokens;
+    }
+  }
+  const n = files.length;
+  console.log(
+    `\n## LLM notes — ${n} corpus papers, summary template, fake provider with ${latency} ms per call`,
+  );
+  console.log(
+    `prompt tokens per note: map ${(mapTokens / n).toFixed(0)}  naive whole-paper ${(naiveTokens / n).toFixed(0)}  ratio map/naive ${(mapTokens / naiveTokens).toFixed(2)}×`,
+  );
+  console.log(
+    `wall time per note: parallel(4) ${(wall.parallel / n).toFixed(0)} ms  sequential ${(wall.sequential / n).toFixed(0)} ms  speed-up ${(wall.sequential / wall.parallel).toFixed(2)}×`,
+  );
+}
+
 console.log(
   `# Academic Assist benchmarks — node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString()}`,
 );
 await benchPipeline();
 await benchSearch();
+await benchNotes();

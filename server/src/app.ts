@@ -15,6 +15,7 @@ import { DocumentService } from "./modules/documents/documents.service.ts";
 import { eventRoutes } from "./modules/events/events.routes.ts";
 import { healthRoutes } from "./modules/health/health.routes.ts";
 import { jobRoutes } from "./modules/jobs/jobs.routes.ts";
+import { llmRoutes } from "./modules/llm/llm.routes.ts";
 import { noteRoutes } from "./modules/notes/notes.routes.ts";
 import { ProjectCleanup } from "./modules/projects/project-cleanup.ts";
 import { projectRoutes } from "./modules/projects/projects.routes.ts";
@@ -102,6 +103,7 @@ export function createApp(deps: ServerDeps): { express: Express; auth: AuthServi
   jobRoutes(api, { app, access, requireAuth: authMw });
   searchRoutes(api, { app, access, requireAuth: authMw });
   noteRoutes(api, { app, access, requireAuth: authMw });
+  llmRoutes(api, { app, access, requireAuth: authMw });
   eventRoutes(api, { app, access, requireAuth: authMw });
   api.use((req, _res, next) => {
     next(new AppError("not_found", `No endpoint ${req.method} ${req.baseUrl}${req.path}.`));

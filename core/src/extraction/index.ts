@@ -1,5 +1,14 @@
 export { chunkPages, type ChunkDraft, type ChunkOptions } from "./chunk-pages.ts";
-export { extractPdfInProcess, type ExtractInProcessOptions } from "./extract-in-process.ts";
+export {
+  extractImageInProcess,
+  extractPdfInProcess,
+  openPdf,
+  type ExtractInProcessOptions,
+  type ExtractionStage,
+  type OcrOptions,
+} from "./extract-in-process.ts";
+export { needsOcr, type OcrLanguage } from "./ocr.ts";
+export { imageDimensions, renderPageForOcr } from "./raster.ts";
 export { extractDocument, type ExtractDocumentOptions } from "./sandbox.ts";
 export { collapseWhitespace, isCjk, normalizeText } from "./text-normalize.ts";
 export type { ExtractedDocument, ExtractedPage } from "./types.ts";

@@ -2,8 +2,8 @@
  * Entry point of the extraction child process (see `extractDocument`). Receives one request over
  * IPC, reports progress, sends back the result or the error, and exits. Never run directly.
  */
-import { isAppError } from "../errors/app-error.ts";
-import { extractPdfInProcess } from "./extract-in-process.ts";
+import { AppError, isAppError } from "../errors/app-error.ts";
+import { extractImageInProcess, extractPdfInProcess } from "./extract-in-process.ts";
 import type { ChildMessage, ParentMessage } from "./sandbox-protocol.ts";
 
 const send = (msg: ChildMessage): Promise<void> =>
@@ -21,10 +21,22 @@ process.once("message", (raw: unknown) => {
   const msg = raw as ParentMessage;
   void (async () => {
     try {
-      const document = await extractPdfInProcess(msg.bytes, {
-        maxPages: msg.maxPages,
-        onProgress: (done, total) => void send({ type: "progress", done, total }),
-      });
+      const onProgress = (done: number, total: number, stage: "extracting" | "ocr") =>
+        void send({ type: "progress", done, total, stage });
+      let document;
+      if (msg.mediaType === "application/pdf") {
+        document = await extractPdfInProcess(msg.bytes, {
+          maxPages: msg.maxPages,
+          ...(msg.ocr ? { ocr: msg.ocr } : {}),
+          onProgress,
+        });
+      } else if (msg.ocr) {
+        document = await extractImageInProcess(msg.bytes, { ocr: msg.ocr, onProgress });
+      } else {
+        throw new AppError("unsupported_media_type", "Images can only be read with OCR enabled.", {
+          unrecoverable: true,
+        });
+      }
       await send({ type: "result", document });
     } catch (e) {
       const error = isAppError(e)

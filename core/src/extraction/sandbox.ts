@@ -2,6 +2,7 @@ import { fork } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { AppError, unrecoverable } from "../errors/app-error.ts";
+import type { ExtractionStage, OcrOptions } from "./extract-in-process.ts";
 import type { ChildMessage, ParentMessage } from "./sandbox-protocol.ts";
 import type { ExtractedDocument } from "./types.ts";
 
@@ -16,8 +17,12 @@ export interface ExtractDocumentOptions {
   timeoutMs: number;
   /** V8 heap limit of the child (`--max-old-space-size`). */
   maxMemoryMb: number;
-  /** Called after each page with the pages done and the total. */
-  onProgress?: (done: number, total: number) => void;
+  /** `application/pdf` (the default) or an image type, read with OCR as one page. */
+  mediaType?: string;
+  /** Read pages without a usable text layer (and images) with OCR; off when absent. */
+  ocr?: OcrOptions;
+  /** Called after each page with the pages done and the total of the stage. */
+  onProgress?: (done: number, total: number, stage: ExtractionStage) => void;
   /** Aborting kills the child; the extraction fails with `extraction_timeout`. */
   signal?: AbortSignal;
 }
@@ -34,8 +39,10 @@ const STARTUP_TIMEOUT_MS = 60_000;
  * exhaust the caller: the child has a heap limit and is killed (SIGKILL) at the timeout or on
  * abort. Errors raised in the child arrive as the same `AppError`s.
  *
- * @throws AppError `password_required`, `pdf_corrupt`, `too_many_pages`, `extraction_timeout`
- *   (all unrecoverable).
+ * OCR (tesseract threads) runs in the same child, so the timeout and the kill cover it too.
+ *
+ * @throws AppError `password_required`, `pdf_corrupt`, `too_many_pages`, `extraction_timeout`,
+ *   `payload_too_large` (pixel limit), `unsupported_media_type` (all unrecoverable).
  */
 export function extractDocument(bytes: Uint8Array, opts: ExtractDocumentOptions): Promise<ExtractedDocument> {
   return new Promise<ExtractedDocument>((resolve, reject) => {
@@ -91,7 +98,13 @@ export function extractDocument(bytes: Uint8Array, opts: ExtractDocumentOptions)
           ),
         );
       }, opts.timeoutMs);
-      const request: ParentMessage = { type: "extract", bytes, maxPages: opts.maxPages };
+      const request: ParentMessage = {
+        type: "extract",
+        bytes,
+        mediaType: opts.mediaType ?? "application/pdf",
+        maxPages: opts.maxPages,
+        ...(opts.ocr ? { ocr: opts.ocr } : {}),
+      };
       child.send(request, (e) => {
         if (e)
           finish(
@@ -113,7 +126,7 @@ export function extractDocument(bytes: Uint8Array, opts: ExtractDocumentOptions)
           start();
           break;
         case "progress":
-          opts.onProgress?.(msg.done, msg.total);
+          opts.onProgress?.(msg.done, msg.total, msg.stage);
           break;
         case "result":
           finish(null, msg.document);

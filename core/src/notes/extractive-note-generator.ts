@@ -76,6 +76,15 @@ const PICK: Record<SectionKind, number> = {
   other: 3,
 };
 
+const FLASHCARDS = 8;
+
+function flashcardQuestion(section: string, language: GenerateNoteInput["language"]): string {
+  const topic = section.replace(/^[\divx.]+\s*/i, "").trim();
+  if (language === "ja")
+    return topic ? `「${topic}」について論文は何と述べているか？` : "論文は何と述べているか？";
+  return topic ? `What does the paper say about ${topic}?` : "What does the paper state here?";
+}
+
 /**
  * The offline note generator: quotes the paper. Every statement is a sentence of one page, chosen
  * by TF-IDF centrality plus cues of the note section (paper section names and phrases such as
@@ -92,6 +101,17 @@ export class ExtractiveNoteGenerator implements NoteGenerator {
     const used = new Set<number>();
     const sections: NoteSection[] = input.template.sections.map((spec) => {
       const kind = sectionKind(spec.heading);
+      if (spec.format === "qa") {
+        // Flashcards: a question about the paper section a central sentence comes from, the sentence as answer.
+        const cards = pick(candidates, "key-points", FLASHCARDS, used);
+        const statements: Statement[] = cards.map((c) => ({
+          text: c.text,
+          page: c.page,
+          verbatim: true,
+          question: flashcardQuestion(c.section, input.language),
+        }));
+        return { heading: localizedHeading(spec.heading, input.language), statements };
+      }
       const chosen = pick(candidates, kind, PICK[kind], used);
       const statements: Statement[] = chosen.map((c) => ({ text: c.text, page: c.page, verbatim: true }));
       return { heading: localizedHeading(spec.heading, input.language), statements };

@@ -65,8 +65,15 @@ async function noteFor(
 }
 
 describe("templates", () => {
-  it("when templates are listed, then summary and literature-note exist with their sections", () => {
-    expect(BUILT_IN_TEMPLATES.map((t) => t.id)).toEqual(["summary", "literature-note"]);
+  it("when templates are listed, then every built-in exists, summary and literature-note first", () => {
+    expect(BUILT_IN_TEMPLATES.map((t) => t.id)).toEqual([
+      "summary",
+      "literature-note",
+      "methods-results",
+      "critique",
+      "flashcards",
+      "summary-ja",
+    ]);
     expect(getTemplate("summary")!.sections.map((s) => s.heading)).toEqual([
       "Summary",
       "Key points",

@@ -33,7 +33,9 @@ const EMPTY_SECTION: Record<Language, string> = {
  * Renders a generated note as Markdown with YAML frontmatter and checks every citation.
  *
  * Frontmatter: title, authors, year, doi, source (the document's file name), document_id,
- * template, generator, model, generated_at, citations_total, citations_verified, content_hash.
+ * template, language, generator (= provider, kept for older readers), provider, model, generated_at,
+ * tokens_in, tokens_out, cost_usd, citations_total, citations_verified, citations_verified_share,
+ * content_hash.
  * Strings are emitted as JSON strings, which YAML reads as double-quoted scalars, so no value can
  * break out of its field.
  *
@@ -59,7 +61,8 @@ export async function renderNote(input: RenderNoteInput): Promise<RenderedNote> 
       const ok = verifyStatement(st, input.pages);
       if (ok) verified++;
       const page = Number.isInteger(st.page) && st.page > 0 ? st.page : 0;
-      body.push(`- ${neutralizeMarkdown(st.text)} [p. ${page}${ok ? "" : ", unverified"}]`);
+      const question = st.question ? `Q: ${neutralizeMarkdown(st.question)} A: ` : "";
+      body.push(`- ${question}${neutralizeMarkdown(st.text)} [p. ${page}${ok ? "" : ", unverified"}]`);
     }
     body.push("");
   }
@@ -78,11 +81,17 @@ export async function renderNote(input: RenderNoteInput): Promise<RenderedNote> 
       `source: ${yamlString(document.filename)}`,
       `document_id: ${yamlString(document.id)}`,
       `template: ${yamlString(input.template.id)}`,
+      `language: ${yamlString(input.language)}`,
       `generator: ${yamlString(generated.provider)}`,
+      `provider: ${yamlString(generated.provider)}`,
       `model: ${yamlString(generated.model)}`,
       `generated_at: ${yamlString(input.generatedAt)}`,
+      `tokens_in: ${generated.usage.inputTokens}`,
+      `tokens_out: ${generated.usage.outputTokens}`,
+      `cost_usd: ${generated.costUsd === undefined || generated.costUsd === null ? "null" : generated.costUsd.toFixed(6)}`,
       `citations_total: ${total}`,
       `citations_verified: ${verified}`,
+      `citations_verified_share: ${total === 0 ? "null" : (verified / total).toFixed(3)}`,
       ...(hash ? [`content_hash: ${yamlString(hash)}`] : []),
       "---",
       "",
@@ -113,14 +122,40 @@ function yamlString(s: string): string {
  * look-alikes escaped; `javascript:` removed. {@link unescapeMarkdown} reverses the escaping.
  */
 export function neutralizeMarkdown(text: string): string {
-  let s = text
-    .replace(/\s+/g, " ")
-    .trim()
-    .replace(/javascript\s*:/gi, "");
+  let s = defangUrls(
+    text
+      .replace(/\s+/g, " ")
+      .trim()
+      .replace(/(?:java|vb)script\s*:/gi, "")
+      .replace(/data\s*:\s*[a-z]+\/[a-z0-9.+-]+[;,]/gi, ""),
+  );
   s = s.replace(/[\\`*_[\]<>!|]/g, (ch) => (ch === "<" ? "&lt;" : ch === ">" ? "&gt;" : `\\${ch}`));
   // Block syntax only matters at the start of the line.
   s = s.replace(/^([#+\-=]|\d+[.)])/, (m) => `\\${m}`);
   return s;
+}
+
+/** Hosts whose bare URLs stay clickable in a note (scholarly identifiers); every other URL is defanged. */
+export const LINK_ALLOWLIST: readonly string[] = ["doi.org", "dx.doi.org", "arxiv.org", "aclanthology.org"];
+
+/**
+ * Bare URLs and `www.` hosts outside {@link LINK_ALLOWLIST} are made non-clickable (`https[:]//`,
+ * `www[.]`), so Markdown autolinking cannot turn document or model text into a link or a
+ * tracking request.
+ */
+function defangUrls(text: string): string {
+  return text.replace(
+    /\b([a-z][a-z0-9+.-]*):\/\/([^\s/?#]+)|\bwww\.([^\s/?#]+)/gi,
+    (m, scheme, host, www) => {
+      const h = String(host ?? `www.${String(www)}`)
+        .toLowerCase()
+        .replace(/^[^@]*@/, "")
+        .replace(/:\d+$/, "");
+      const allowed = LINK_ALLOWLIST.some((a) => h === a || h.endsWith(`.${a}`));
+      if (allowed && scheme && /^https?$/i.test(String(scheme))) return m;
+      return scheme ? `${String(scheme)}[:]//${String(host)}` : `www[.]${String(www)}`;
+    },
+  );
 }
 
 /** Reverses {@link neutralizeMarkdown}'s escaping (not the removal of `javascript:`). */
@@ -141,7 +176,9 @@ export function extractCitations(markdown: string): { sentence: string; page: nu
   for (const line of markdown.split(/\r?\n/)) {
     const m = /^\s*[-*]\s+(.*?)\s*\[p\.\s*(\d+)(, unverified)?\]\s*$/.exec(line);
     if (!m) continue;
-    out.push({ sentence: unescapeMarkdown(m[1]!), page: Number(m[2]), verified: m[3] === undefined });
+    // A flashcard cites its answer.
+    const sentence = m[1]!.replace(/^Q: .*? A: /, "");
+    out.push({ sentence: unescapeMarkdown(sentence), page: Number(m[2]), verified: m[3] === undefined });
   }
   return out;
 }

@@ -41,8 +41,9 @@ export const PARAPHRASE_OVERLAP = 0.6;
 /**
  * Checks a statement against the page it cites. A verbatim statement must occur on that page
  * (after {@link normalizeForVerification} of both); a paraphrase must share at least
- * {@link PARAPHRASE_OVERLAP} of its content words with the page. A page that does not exist
- * never verifies.
+ * {@link PARAPHRASE_OVERLAP} of its content words with the page. A statement with a `quote` also
+ * needs the quote on that page (exactly, after normalisation); when the statement is written in
+ * another script than the page, the quote alone decides. A page that does not exist never verifies.
  */
 export function verifyStatement(
   statement: Statement,
@@ -53,10 +54,25 @@ export function verifyStatement(
   const claim = normalizeForVerification(statement.text);
   if (!claim) return false;
   const source = normalizeForVerification(page.text);
+  if (statement.quote !== undefined) {
+    const quote = normalizeForVerification(statement.quote);
+    if (!quote || !source.includes(quote)) return false;
+    if (claim === quote) return true;
+    // A statement in another script than the page (a Japanese note of an English paper) cannot
+    // share words with it: its quote, which must occur, is the check.
+    if (isMostlyCjk(claim) !== isMostlyCjk(source)) return true;
+  }
   if (statement.verbatim) return source.includes(claim);
   const terms = [...new Set(contentTerms(claim))];
   if (terms.length === 0) return source.includes(claim);
   const pageTerms = new Set(contentTerms(source));
   const present = terms.filter((t) => pageTerms.has(t)).length;
   return present / terms.length >= PARAPHRASE_OVERLAP;
+}
+
+/** True when at least a third of the letters are Japanese/Chinese characters. */
+export function isMostlyCjk(text: string): boolean {
+  const cjk = (text.match(/[\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF]/gu) ?? []).length;
+  const letters = (text.match(/\p{L}/gu) ?? []).length;
+  return letters > 0 && cjk >= letters / 3;
 }

@@ -1,3 +1,5 @@
+import os from "node:os";
+import path from "node:path";
 import type { Progress } from "@academic-assist/sdk/contract";
 import type { DocumentRecord, PageRecord } from "../domain/records.ts";
 import { nowIso } from "../domain/ids.ts";
@@ -85,22 +87,26 @@ export async function processDocument(
       ctx.job.id,
     );
     const bytes = await app.blobs.read(doc.blobKey);
-    if (doc.mediaType !== "application/pdf") {
-      throw new AppError(
-        "unsupported_media_type",
-        "Images are stored but not read yet: OCR arrives with issue #4.",
-        { unrecoverable: true },
-      );
-    }
+    const project = await app.repos.projects.findById(doc.projectId);
     const report = progressReporter(app, ctx, doc);
     const pending: Promise<void>[] = [];
     const extracted = await extractDocument(bytes, {
+      mediaType: doc.mediaType,
       maxPages: app.config.MAX_PAGES,
       timeoutMs: app.config.EXTRACTION_TIMEOUT_S * 1000,
       maxMemoryMb: app.config.EXTRACTION_MEMORY_MB,
+      ocr: {
+        // A Japanese project's scans are mostly Japanese with English terms; detection adds
+        // Japanese for other projects when the document's text layer turns out to be Japanese.
+        languages: project?.language === "ja" ? ["jpn", "eng"] : ["eng"],
+        workers: app.config.OCR_WORKERS > 0 ? app.config.OCR_WORKERS : Math.min(4, os.availableParallelism()),
+        pageTimeoutMs: app.config.OCR_PAGE_TIMEOUT_S * 1000,
+        maxImagePixels: app.config.MAX_IMAGE_PIXELS,
+        dataDir: path.join(app.config.dataDir, "tessdata"),
+      },
       signal: ctx.signal,
-      onProgress: (done, total) => {
-        pending.push(report({ stage: "extracting", done, total }).catch(() => undefined));
+      onProgress: (done, total, stage) => {
+        pending.push(report({ stage, done, total }, done === total).catch(() => undefined));
       },
     });
     await Promise.all(pending);
@@ -123,7 +129,7 @@ export async function processDocument(
     if (!hasText) {
       throw new AppError(
         "pdf_corrupt",
-        "The PDF has no text layer; scanned pages need OCR, which arrives with issue #4.",
+        "No text was found in the document, neither in its text layer nor by OCR of its pages.",
         { unrecoverable: true },
       );
     }

@@ -4,3 +4,4 @@ export type * from "./job-queue.ts";
 export type * from "./note-generator.ts";
 export type * from "./repositories.ts";
 export type * from "./search-index.ts";
+export type * from "./llm-provider.ts";

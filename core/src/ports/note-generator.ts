@@ -8,6 +8,13 @@ export interface Statement {
   page: number;
   /** True when `text` is quoted verbatim from the page (then it must occur there exactly). */
   verbatim: boolean;
+  /**
+   * The passage of the page the statement rests on, copied exactly (LLM notes). When present it
+   * must occur on the cited page, and a paraphrase in the page's language must also overlap it.
+   */
+  quote?: string | undefined;
+  /** For question/answer sections (flashcards): the question; `text` is then the answer. */
+  question?: string | undefined;
 }
 
 export interface NoteSection {
@@ -18,8 +25,15 @@ export interface NoteSection {
 export interface NoteTemplateSpec {
   id: string;
   name: string;
-  /** The sections the note should have, in order. */
-  sections: { heading: string; instruction: string }[];
+  /** One line shown in template lists. */
+  description?: string | undefined;
+  /** The language the note is written in unless the request says otherwise. */
+  language?: Language | undefined;
+  /**
+   * The sections the note should have, in order. `format: "qa"` sections hold question/answer
+   * pairs (flashcards) instead of plain statements.
+   */
+  sections: { heading: string; instruction: string; format?: "statements" | "qa" | undefined }[];
 }
 
 export interface GenerateNoteInput {
@@ -36,6 +50,8 @@ export interface GeneratedNote {
   provider: string;
   model: string;
   usage: { inputTokens: number; outputTokens: number };
+  /** What the usage cost in USD, when the model's price is known (0 offline, null unknown). */
+  costUsd?: number | null | undefined;
 }
 
 /** Writes the content of a note from a processed document (offline extractive, or an LLM). */

@@ -19,3 +19,9 @@ export function tempDir(prefix = "academic-assist-"): TempDir {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rm(path, { recursive: true, force: true, maxRetries: 3 }) };
 }
+
+export { startFakeAnthropicServer } from "./fake-anthropic-server.ts";
+export { startFakeOpenAiServer } from "./fake-openai-server.ts";
+export type { FakeLlmRequest, FakeLlmServer, FakeReply, FakeScript } from "./fake-llm-server.ts";
+export { scriptedNoteReply } from "./scripted-note-reply.ts";
+export { openPdf, renderPageForOcr } from "../extraction/index.ts";

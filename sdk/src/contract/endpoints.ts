@@ -1,5 +1,6 @@
 import { z } from "zod";
 import * as A from "./auth.ts";
+import * as K from "./ask.ts";
 import { pageOf } from "./common.ts";
 import * as D from "./documents.ts";
 import * as E from "./events.ts";
@@ -377,6 +378,20 @@ export const endpoints = {
     params: N.NoteIdParams,
     responses: noContent,
     errors: [403, 404],
+  }),
+  // llm
+  "projects.ask": endpoint({
+    id: "projects.ask",
+    method: "post",
+    path: "/projects/{projectId}/ask",
+    tag: "llm",
+    auth: true,
+    summary:
+      "Answer a question from the project's library with page citations, or abstain; SSE (`token` events, then `answer`) with `Accept: text/event-stream`",
+    params: P.ProjectIdParams,
+    body: K.AskBody,
+    responses: { 200: ok(K.AskResult) },
+    errors: [404, 422, 502, 503],
   }),
   // events
   "events.stream": endpoint({

@@ -13,6 +13,9 @@ export const ERROR_CODES = {
   unauthorized: 401,
   token_expired: 401,
   invalid_credentials: 401,
+  // 402
+  /** The user's monthly LLM budget (LLM_MONTHLY_BUDGET_USD) would be exceeded by this job. */
+  budget_exceeded: 402,
   // 403 (only where the caller can see the object but may not change it)
   forbidden: 403,
   // 404
@@ -27,12 +30,20 @@ export const ERROR_CODES = {
   too_many_pages: 422,
   password_required: 422,
   pdf_corrupt: 422,
+  /** The LLM provider declined to answer (refusal, content filter, request it will not serve). */
+  llm_refused: 422,
   // 429
   rate_limited: 429,
   // 5xx
   internal: 500,
   service_unavailable: 503,
   extraction_timeout: 504,
+  /** The LLM provider rejected our configuration: missing or wrong API key, unknown model. */
+  llm_misconfigured: 502,
+  /** The LLM provider did not answer usably after the allowed retries (rate limit, 5xx, timeout, cut stream). */
+  llm_unavailable: 503,
+  /** The LLM answered, but not in the structure asked for, even after one repair attempt. */
+  llm_invalid_output: 502,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -9,3 +9,4 @@ export * from "./notes.ts";
 export * from "./openapi.ts";
 export * from "./projects.ts";
 export * from "./search.ts";
+export * from "./ask.ts";

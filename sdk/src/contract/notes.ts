@@ -2,7 +2,14 @@ import { z } from "zod";
 import { Id, Language, PageParams, Timestamp } from "./common.ts";
 import { Job, JobError } from "./jobs.ts";
 
-export const BUILT_IN_TEMPLATES = ["summary", "literature-note"] as const;
+export const BUILT_IN_TEMPLATES = [
+  "summary",
+  "literature-note",
+  "methods-results",
+  "critique",
+  "flashcards",
+  "summary-ja",
+] as const;
 export const TemplateId = z
   .string()
   .min(1)

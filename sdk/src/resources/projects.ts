@@ -1,6 +1,8 @@
 import { z } from "zod";
 import {
+  AskResult,
   endpoints,
+  type ProjectAskParams,
   Member,
   type MemberUpdateBody,
   pageOf,
@@ -13,7 +15,7 @@ import type { RequestOptions } from "../core/api-client.ts";
 import { PagePromise, type PageParams } from "../core/pagination.ts";
 import { APIResource } from "../core/resource.ts";
 
-export type { MemberAddParams, ProjectCreateParams, ProjectUpdateParams };
+export type { MemberAddParams, ProjectAskParams, ProjectCreateParams, ProjectUpdateParams };
 export type ProjectListParams = PageParams;
 export type MemberUpdateParams = z.input<typeof MemberUpdateBody>;
 
@@ -95,6 +97,17 @@ export class Projects extends APIResource {
     return this._client.request(
       { endpoint: endpoints["projects.update"], params: { projectId }, body: params, options },
       Project,
+    );
+  }
+
+  /**
+   * Answers a question from the project's library with page citations (`[p. N]` in `answer`,
+   * details in `citations`), or abstains (`abstained: true`) when the library lacks the answer.
+   */
+  ask(projectId: string, params: ProjectAskParams, options?: RequestOptions): Promise<AskResult> {
+    return this._client.request(
+      { endpoint: endpoints["projects.ask"], params: { projectId }, body: params, options },
+      AskResult,
     );
   }
 

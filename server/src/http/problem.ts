@@ -30,6 +30,11 @@ const TITLES: Record<ErrorCode, string> = {
   internal: "Internal error",
   service_unavailable: "Service unavailable",
   extraction_timeout: "Extraction timed out",
+  budget_exceeded: "Monthly LLM budget exceeded",
+  llm_refused: "The language model declined",
+  llm_misconfigured: "Language model misconfigured",
+  llm_unavailable: "Language model unavailable",
+  llm_invalid_output: "Language model answered in the wrong format",
 };
 
 /** Zod issues as field errors, with the part of the request they came from (`body.name`, `query.limit`). */

@@ -97,7 +97,7 @@ export class DocumentService {
 
     const id = newId("doc");
     const blobKey = `documents/${id}/original`;
-    const inspected = inspectUpload(source, { maxBytes, expectedBytes });
+    const inspected = inspectUpload(source, { maxBytes, expectedBytes, maxPages: this.app.config.MAX_PAGES });
     try {
       await this.app.blobs.put(blobKey, inspected.stream);
     } catch (e) {

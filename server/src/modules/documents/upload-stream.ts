@@ -33,6 +33,30 @@ export function sniffMediaType(head: Uint8Array): MediaType | null {
   return null;
 }
 
+/** How much of the previous chunk is kept so a `/Count` split across chunks is still seen. */
+const PAGE_COUNT_CARRY = 4096;
+
+/**
+ * The largest `/Count` of a `/Type /Pages` dictionary visible in plain text (the root's is the
+ * page count), or 0. Object streams can hide it; the worker checks the real count in any case.
+ */
+export function sniffPageCount(text: string): number {
+  let max = 0;
+  for (const m of text.matchAll(/\/Count\s+(\d{1,9})/g)) {
+    const at = m.index;
+    // The object the /Count is in: from its "N 0 obj" to its "endobj" (nested dictionaries and
+    // long /Kids arrays may sit between /Type and /Count).
+    const start = Math.max(text.lastIndexOf("obj", at), at - PAGE_COUNT_CARRY, 0);
+    const endAt = text.indexOf("endobj", at);
+    const dict = text.slice(
+      start,
+      endAt === -1 ? at + PAGE_COUNT_CARRY : Math.min(endAt, at + PAGE_COUNT_CARRY),
+    );
+    if (/\/Type\s*\/Pages(?![A-Za-z])/.test(dict)) max = Math.max(max, Number(m[1]));
+  }
+  return max;
+}
+
 export interface UploadInspection {
   mediaType(): MediaType;
   size(): number;
@@ -46,7 +70,7 @@ export interface UploadInspection {
  */
 export function inspectUpload(
   source: AsyncIterable<Uint8Array>,
-  options: { maxBytes: number; expectedBytes?: number | undefined },
+  options: { maxBytes: number; expectedBytes?: number | undefined; maxPages?: number },
 ): { stream: AsyncIterable<Uint8Array>; result: UploadInspection } {
   const hash = createHash("sha256");
   let size = 0;
@@ -64,6 +88,18 @@ export function inspectUpload(
       "The file is not a PDF, PNG, JPEG or TIFF (its content was checked, not its name).",
     );
 
+  // A PDF that declares more pages than allowed is refused while it streams: nothing is stored.
+  let carry = "";
+  const checkPages = (chunk: Uint8Array) => {
+    if (media !== "application/pdf" || options.maxPages === undefined) return;
+    const text = carry + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
+    const pages = sniffPageCount(text);
+    if (pages > options.maxPages) {
+      throw new AppError("too_many_pages", `The PDF has ${pages} pages; the limit is ${options.maxPages}.`);
+    }
+    carry = text.slice(-PAGE_COUNT_CARRY);
+  };
+
   async function* run(): AsyncGenerator<Uint8Array> {
     const head: Uint8Array[] = [];
     let headBytes = 0;
@@ -78,16 +114,19 @@ export function inspectUpload(
         if (headBytes < SNIFF_BYTES) continue;
         media = sniffMediaType(Buffer.concat(head));
         if (!media) throw unsupported();
+        checkPages(Buffer.concat(head));
         for (const h of head) yield h;
         head.length = 0;
         continue;
       }
+      checkPages(chunk);
       yield chunk;
     }
     if (media === null) {
       media = sniffMediaType(Buffer.concat(head));
       if (!media)
         throw size === 0 ? new AppError("validation_failed", "The upload is empty.") : unsupported();
+      checkPages(Buffer.concat(head));
       for (const h of head) yield h;
     }
     if (options.expectedBytes !== undefined && size !== options.expectedBytes) {

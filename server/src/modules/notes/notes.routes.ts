@@ -25,7 +25,7 @@ export function noteRoutes(
       items: BUILT_IN_TEMPLATES.map((t) => ({
         id: t.id,
         name: t.name,
-        description: t.sections.map((s) => s.heading).join(", "),
+        description: t.description ?? t.sections.map((s) => s.heading).join(", "),
         builtIn: true,
         sections: t.sections.map((s) => s.heading),
       })),
@@ -38,7 +38,8 @@ export function noteRoutes(
     { auth: deps.requireAuth, before: [idempotent(app)] },
     async ({ user, params, body }) => {
       const doc = await access.document(user.id, params.documentId, "editor");
-      if (!getTemplate(body.template)) {
+      const template = getTemplate(body.template);
+      if (!template) {
         throw new AppError("validation_failed", `body.template: unknown template "${body.template}"`, {
           fieldErrors: [
             {
@@ -58,7 +59,7 @@ export function noteRoutes(
         projectId: doc.projectId,
         documentId: doc.id,
         template: body.template,
-        language: body.language ?? project?.language ?? "en",
+        language: body.language ?? template.language ?? project?.language ?? "en",
         status: "pending",
         title: doc.metadata.title,
         markdown: "",
@@ -79,7 +80,8 @@ export function noteRoutes(
             projectId: note.projectId,
             documentId: doc.id,
             noteId: note.id,
-            maxAttempts: app.config.JOB_MAX_ATTEMPTS,
+            // The provider SDK retries each call itself; see createLlmProvider for the arithmetic.
+            maxAttempts: app.llm ? app.config.LLM_JOB_MAX_ATTEMPTS : app.config.JOB_MAX_ATTEMPTS,
           },
         );
         return { status: 202, body: { note: toNoteDto(note), job: toJobDto(job) } };

@@ -1,0 +1,316 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import type { TextSpan } from "@academic-assist/sdk/contract";
+import { createWorker, type Worker } from "tesseract.js";
+import { unrecoverable } from "../errors/app-error.ts";
+import { isCjk, normalizeText } from "./text-normalize.ts";
+import type { LayoutLine, PageLayout } from "./types.ts";
+
+/** Tesseract language codes we ship data for (`@tesseract.js-data/<code>`). */
+export type OcrLanguage = "eng" | "jpn";
+
+/** Options of {@link OcrPool}. */
+export interface OcrPoolOptions {
+  /** Languages every worker loads, most likely first (e.g. `["jpn", "eng"]`). */
+  languages: OcrLanguage[];
+  /** Number of tesseract workers (threads); pages are recognised this many at a time. */
+  size: number;
+  /** A page not recognised in this long fails with `extraction_timeout`; its worker is replaced. */
+  pageTimeoutMs: number;
+  /** Where the unpacked language data is kept between runs; defaults to the OS temp folder. */
+  dataDir?: string;
+}
+
+/** One recognised line, in image pixels. */
+export interface OcrLine {
+  text: string;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  baseline: number;
+  paragraphStart: boolean;
+}
+
+const require = createRequire(import.meta.url);
+const DATA_VARIANT = "4.0.0_best_int";
+
+function packagedData(lang: OcrLanguage): string {
+  return path.join(
+    path.dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`)),
+    DATA_VARIANT,
+    `${lang}.traineddata.gz`,
+  );
+}
+
+/**
+ * tesseract.js takes one `langPath` per worker, but each language ships in its own package, so the
+ * (still gzipped) files are put side by side in one folder that the workers read as their cache.
+ * Written via rename so that concurrent extraction processes never see half a file.
+ */
+function ensureLanguageData(dir: string, languages: OcrLanguage[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const lang of languages) {
+    const target = path.join(dir, `${lang}.traineddata`);
+    if (existsSync(target)) continue;
+    const tmp = `${target}.${process.pid}.tmp`;
+    writeFileSync(tmp, readFileSync(packagedData(lang)));
+    renameSync(tmp, target);
+  }
+}
+
+interface Slot {
+  worker: Promise<Worker>;
+}
+
+/**
+ * A small pool of tesseract.js workers (threads of this process), offline: language data comes
+ * from the installed `@tesseract.js-data/*` packages, never from the network. Lives inside the
+ * extraction child process, so the document timeout and memory cap cover OCR too.
+ */
+export class OcrPool {
+  private readonly slots: Slot[] = [];
+  private readonly idle: Slot[] = [];
+  private readonly waiting: ((slot: Slot) => void)[] = [];
+  private readonly dataDir: string;
+  private closed = false;
+
+  constructor(private readonly opts: OcrPoolOptions) {
+    this.dataDir = opts.dataDir ?? path.join(os.tmpdir(), "academic-assist-tessdata", DATA_VARIANT);
+    ensureLanguageData(this.dataDir, opts.languages);
+  }
+
+  private spawn(): Promise<Worker> {
+    const worker = createWorker(this.opts.languages.join("+"), 1, {
+      // Never used (the data is in the cache folder), but without it tesseract.js goes to a CDN.
+      langPath: path.dirname(packagedData(this.opts.languages[0] ?? "eng")),
+      cachePath: this.dataDir,
+      cacheMethod: "readOnly",
+      gzip: true,
+    });
+    // Keep spaces as printed, and never let a failed start surface as an unhandled rejection.
+    worker.catch(() => undefined);
+    return worker;
+  }
+
+  private async acquire(): Promise<Slot> {
+    const free = this.idle.pop();
+    if (free) return free;
+    if (this.slots.length < Math.max(1, this.opts.size)) {
+      const slot: Slot = { worker: this.spawn() };
+      this.slots.push(slot);
+      return slot;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(slot: Slot): void {
+    const next = this.waiting.shift();
+    if (next) next(slot);
+    else this.idle.push(slot);
+  }
+
+  /**
+   * Recognises one image (PNG/JPEG bytes) and returns its lines in reading order.
+   *
+   * @throws AppError `extraction_timeout` when the page takes longer than `pageTimeoutMs`.
+   */
+  async recognize(image: Uint8Array, label: string): Promise<OcrLine[]> {
+    if (this.closed) throw new Error("OCR pool is closed");
+    const slot = await this.acquire();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          unrecoverable(
+            "extraction_timeout",
+            `OCR of ${label} did not finish within ${formatMs(this.opts.pageTimeoutMs)} and was stopped.`,
+          ),
+        );
+      }, this.opts.pageTimeoutMs);
+    });
+    try {
+      const worker = await Promise.race([slot.worker, timeout]);
+      const result = await Promise.race([
+        worker.recognize(Buffer.from(image), {}, { text: true, blocks: true }),
+        timeout,
+      ]);
+      clearTimeout(timer);
+      this.release(slot);
+      return linesOf(result.data.blocks ?? []);
+    } catch (e) {
+      clearTimeout(timer);
+      // A stuck or failed worker is not reused: stop its thread and start a fresh one in its place.
+      void slot.worker.then((w) => w.terminate()).catch(() => undefined);
+      slot.worker = this.spawn();
+      this.release(slot);
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.then((w) => w.terminate()).catch(() => undefined)));
+  }
+}
+
+interface Bbox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+interface TessWord {
+  text: string;
+  confidence: number;
+  bbox: Bbox;
+}
+interface TessBlock {
+  paragraphs: {
+    lines: { text: string; bbox: Bbox; baseline: { y0: number; y1: number }; words: TessWord[] }[];
+  }[];
+}
+
+/**
+ * Specks, page edges and shadows of a scan come out as short, low-confidence "words" at the ends
+ * of lines (`: Hydrogen … =`, `tT Memo`). They are dropped; words inside a line are kept whatever
+ * their confidence, since removing them would change the text rather than clean its margin.
+ */
+function isEdgeNoise(w: TessWord): boolean {
+  const t = w.text.trim();
+  if (!t) return true;
+  const alnum = (t.match(/[\p{L}\p{N}]/gu) ?? []).length;
+  if (alnum === 0) return w.confidence < 80 && t.length <= 2;
+  return w.confidence < 50 && alnum <= 2 && !/^\p{Lu}\.?$|^\p{N}+\.?$/u.test(t);
+}
+
+function trimEdgeNoise(words: TessWord[]): TessWord[] {
+  let a = 0;
+  let b = words.length;
+  while (a < b && isEdgeNoise(words[a]!)) a++;
+  while (b > a && isEdgeNoise(words[b - 1]!)) b--;
+  return words.slice(a, b);
+}
+
+function linesOf(blocks: TessBlock[]): OcrLine[] {
+  const out: OcrLine[] = [];
+  for (const block of blocks) {
+    for (const paragraph of block.paragraphs) {
+      let first = true;
+      for (const line of paragraph.lines) {
+        const words = trimEdgeNoise(line.words);
+        const text = cleanLine(words.map((w) => w.text).join(" "));
+        if (!text || words.length === 0) continue;
+        out.push({
+          text,
+          x0: words[0]!.bbox.x0,
+          y0: line.bbox.y0,
+          x1: words[words.length - 1]!.bbox.x1,
+          y1: line.bbox.y1,
+          baseline: Math.max(line.baseline.y0, line.baseline.y1),
+          paragraphStart: first,
+        });
+        first = false;
+      }
+    }
+  }
+  return out;
+}
+
+/** Tesseract separates every Japanese character by a space; CJK text is written without them. */
+function cleanLine(raw: string): string {
+  const s = normalizeText(raw).replace(/\s+/g, " ").trim();
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch === " " && (isCjk(s[i - 1]) || isCjk(s[i + 1]))) continue;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * Turns recognised lines into a page layout in the page's own units: `scale` is image pixels per
+ * unit (e.g. 300/72 for a PDF page rendered at 300 dpi). Paragraphs are separated by a blank line,
+ * and a word hyphenated at a line end is rejoined, as for text layers.
+ */
+export function ocrLayout(lines: OcrLine[], scale: number, width: number, height: number): PageLayout {
+  let text = "";
+  const spans: TextSpan[] = [];
+  const layoutLines: LayoutLine[] = [];
+  for (const line of lines) {
+    const lineText = line.text;
+    if (text.length > 0) {
+      const prev = layoutLines[layoutLines.length - 1];
+      const hyphenated = !line.paragraphStart && /\p{Ll}-$/u.test(text) && /^\p{Ll}/u.test(lineText);
+      if (hyphenated && prev) {
+        text = text.slice(0, -1);
+        prev.end = text.length;
+        const lastSpan = spans[spans.length - 1];
+        if (lastSpan) lastSpan.end = text.length;
+      } else {
+        text += line.paragraphStart ? "\n\n" : "\n";
+      }
+    }
+    const start = text.length;
+    text += lineText;
+    const end = text.length;
+    const x = line.x0 / scale;
+    const y = line.y0 / scale;
+    const w = (line.x1 - line.x0) / scale;
+    const h = (line.y1 - line.y0) / scale;
+    spans.push({ start, end, x, y, width: w, height: h });
+    // A line box spans ascenders to descenders: about 1.2 × the font size.
+    const size = h / 1.2;
+    layoutLines.push({
+      text: lineText,
+      start,
+      end,
+      size,
+      maxSize: size,
+      top: y,
+      baseline: line.baseline / scale,
+      x0: x,
+      x1: x + w,
+      paragraphStart: line.paragraphStart,
+    });
+  }
+  return { width, height, text, spans, lines: layoutLines };
+}
+
+/** Letters (any script) on a text-layer page, and how many of its visible characters they are. */
+function letterStats(text: string): { letters: number; visible: number; bad: number } {
+  let letters = 0;
+  let visible = 0;
+  let bad = 0;
+  for (const ch of text) {
+    if (/\s/u.test(ch)) continue;
+    visible++;
+    if (/\p{L}/u.test(ch)) letters++;
+    else if (ch === "\uFFFD" || /\p{Co}/u.test(ch)) bad++;
+  }
+  return { letters, visible, bad };
+}
+
+/**
+ * Whether a page's text layer is unusable, so the page should be read with OCR: (almost) no
+ * letters, or mostly symbols and replacement characters (a broken font encoding). A page with a
+ * little real text (a slide title, a figure page) keeps its text layer.
+ */
+export function needsOcr(text: string): boolean {
+  const { letters, visible, bad } = letterStats(text);
+  if (letters < 8) return true;
+  if (visible >= 40 && letters / visible < 0.4) return true;
+  return bad / Math.max(1, visible) > 0.2;
+}
+
+/** The number of letters in a text, to choose between a weak text layer and its OCR. */
+export function letterCount(text: string): number {
+  return letterStats(text).letters;
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
+}

@@ -1,0 +1,261 @@
+/**
+ * `npm run eval:extraction`: accuracy of extraction against the ground truth of ../shared/corpus,
+ * through the same sandboxed path the worker uses (child process, OCR where the text layer is
+ * missing). Prints per kind (papers, japanese, scanned, malformed) and overall:
+ *   title exact match (normalised), author precision/recall/F1 (micro, by normalised name),
+ *   abstract similarity (1 − normalised edit distance), DOI exact match, reference count error
+ *   (n/a: references are not split yet), OCR CER (English scans: title/authors/header passages
+ *   located in the OCR text; Japanese: one rendered page per document against its text layer),
+ *   and failures by reason for malformed files.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  extractDocument,
+  openPdf,
+  renderPageForOcr,
+  type ExtractedDocument,
+  type OcrOptions,
+} from "../../core/src/extraction/index.ts";
+import {
+  cer,
+  editDistance,
+  groundTruthPassages,
+  normalizeForCer,
+  passageCer,
+} from "../../core/src/extraction/text-metrics.ts";
+
+interface GroundTruth {
+  title: string;
+  authors: string[];
+  abstract?: string | null;
+  doi?: string | null;
+  notes?: string;
+  references?: string[];
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const corpus = path.resolve(root, "../shared/corpus");
+const ocr: OcrOptions = {
+  languages: ["eng"],
+  workers: 1,
+  pageTimeoutMs: 120_000,
+  maxImagePixels: 60_000_000,
+};
+const limits = { maxPages: 2000, timeoutMs: 600_000, maxMemoryMb: 1024 };
+const KINDS = ["papers", "japanese", "scanned", "malformed"] as const;
+type Kind = (typeof KINDS)[number];
+
+interface Tally {
+  files: number;
+  titleOk: number;
+  titleN: number;
+  tp: number;
+  got: number;
+  expected: number;
+  absSim: number;
+  absN: number;
+  doiOk: number;
+  doiN: number;
+  refN: number;
+  cerErrors: number;
+  cerChars: number;
+  failures: Map<string, number>;
+}
+const tally = (): Tally => ({
+  files: 0,
+  titleOk: 0,
+  titleN: 0,
+  tp: 0,
+  got: 0,
+  expected: 0,
+  absSim: 0,
+  absN: 0,
+  doiOk: 0,
+  doiN: 0,
+  refN: 0,
+  cerErrors: 0,
+  cerChars: 0,
+  failures: new Map(),
+});
+
+/** NFKC, lowercase, punctuation stripped, whitespace collapsed, no spaces around CJK (as extraction-quick). */
+function normalizeForMatch(s: string): string {
+  return s
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[\p{P}\p{S}]/gu, " ")
+    .replace(/\s+/g, " ")
+    .replace(/ (?=[\u3000-\u9FFF\uFF00-\uFFEF])|(?<=[\u3000-\u9FFF\uFF00-\uFFEF]) /gu, "")
+    .trim();
+}
+
+const nameKey = (s: string) => normalizeForMatch(s).replace(/\s+/g, "");
+
+function similarity(a: string, b: string): number {
+  const x = normalizeForCer(a).toLowerCase();
+  const y = normalizeForCer(b).toLowerCase();
+  const n = Math.max(x.length, y.length);
+  return n === 0 ? 1 : 1 - editDistance(x, y) / n;
+}
+
+async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+function score(t: Tally, gt: GroundTruth, doc: ExtractedDocument): void {
+  const m = doc.metadata;
+  t.titleN++;
+  if (normalizeForMatch(gt.title) === normalizeForMatch(m.title ?? "")) t.titleOk++;
+  const e = new Set(gt.authors.map(nameKey));
+  const g = new Set(m.authors.map(nameKey));
+  t.tp += [...g].filter((x) => e.has(x)).length;
+  t.got += g.size;
+  t.expected += e.size;
+  if (gt.abstract) {
+    t.absN++;
+    t.absSim += similarity(gt.abstract, m.abstract ?? "");
+  }
+  if (gt.doi) {
+    t.doiN++;
+    if (m.doi?.toLowerCase() === gt.doi.toLowerCase()) t.doiOk++;
+  }
+  if (gt.references?.length) t.refN++;
+}
+
+async function japaneseCer(file: string, doc: ExtractedDocument, t: Tally): Promise<void> {
+  // A page with real running text: the first one from page 2 on with at least 300 characters.
+  const page = doc.pages.find((p) => p.number >= 2 && p.text.length >= 300) ?? doc.pages[0]!;
+  const pdf = await openPdf(new Uint8Array(readFileSync(file))).promise;
+  const { png } = await renderPageForOcr(await pdf.getPage(page.number), 60_000_000);
+  await pdf.destroy();
+  const read = await extractDocument(png, {
+    ...limits,
+    mediaType: "image/png",
+    ocr: { ...ocr, languages: ["jpn", "eng"] },
+  });
+  const ref = normalizeForCer(page.text);
+  const rate = cer(page.text, read.pages[0]!.text);
+  t.cerErrors += rate * ref.length;
+  t.cerChars += ref.length;
+  console.log(`  ${path.basename(file)} p.${page.number}: OCR CER ${(rate * 100).toFixed(1)}%`);
+}
+
+function pct(n: number, d: number): string {
+  return d === 0 ? "n/a" : `${((100 * n) / d).toFixed(1)}% (${n}/${d})`;
+}
+
+function print(name: string, t: Tally): void {
+  const p = t.got ? t.tp / t.got : 0;
+  const r = t.expected ? t.tp / t.expected : 0;
+  const f1 = p + r ? (2 * p * r) / (p + r) : 0;
+  console.log(`\n== ${name} (${t.files} files)`);
+  if (t.titleN) {
+    console.log(`  title exact match     ${pct(t.titleOk, t.titleN)}`);
+    console.log(`  authors P/R/F1        ${p.toFixed(2)} / ${r.toFixed(2)} / ${f1.toFixed(2)}`);
+    console.log(
+      `  abstract similarity   ${t.absN ? (t.absSim / t.absN).toFixed(3) : "n/a"} (${t.absN} with an abstract)`,
+    );
+    console.log(`  DOI exact match       ${pct(t.doiOk, t.doiN)}`);
+    console.log(
+      `  reference count error n/a (reference lists are not split yet; ${t.refN} files have references in gt)`,
+    );
+  }
+  if (t.cerChars)
+    console.log(
+      `  OCR CER               ${((100 * t.cerErrors) / t.cerChars).toFixed(2)}% over ${t.cerChars} chars`,
+    );
+  if (t.failures.size) {
+    console.log("  outcomes by reason:");
+    for (const [k, v] of [...t.failures].sort()) console.log(`    ${v} × ${k}`);
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(corpus)) {
+    console.log(`corpus not found at ${corpus}; nothing to evaluate`);
+    return;
+  }
+  const tallies = new Map<Kind, Tally>(KINDS.map((k) => [k, tally()]));
+  const cerJa = tally();
+  const cerEn = tally();
+  const work: { kind: Kind; file: string }[] = [];
+  for (const kind of KINDS) {
+    for (const f of readdirSync(path.join(corpus, kind))
+      .filter((x) => x.endsWith(".pdf"))
+      .sort()) {
+      work.push({ kind, file: path.join(corpus, kind, f) });
+    }
+  }
+  const started = performance.now();
+  await pool(work, 2, async ({ kind, file }) => {
+    const t = tallies.get(kind)!;
+    t.files++;
+    const gtPath = file.replace(/\.pdf$/, ".gt.json");
+    const gt = existsSync(gtPath) ? (JSON.parse(readFileSync(gtPath, "utf8")) as GroundTruth) : null;
+    let doc: ExtractedDocument;
+    try {
+      doc = await extractDocument(new Uint8Array(readFileSync(file)), {
+        ...limits,
+        ...(kind === "malformed" ? { timeoutMs: 60_000 } : {}),
+        ocr,
+      });
+    } catch (e) {
+      const code = e instanceof Error && "code" in e ? String(e.code) : "crash";
+      t.failures.set(`failed: ${code}`, (t.failures.get(`failed: ${code}`) ?? 0) + 1);
+      console.log(
+        `  ${kind}/${path.basename(file)}: failed ${code}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      return;
+    }
+    if (kind === "malformed") {
+      const how = doc.pages.some((p) => p.source === "ocr") ? "ready (with OCR)" : "ready";
+      t.failures.set(how, (t.failures.get(how) ?? 0) + 1);
+      console.log(`  malformed/${path.basename(file)}: ${how}, ${doc.pageCount} pages`);
+      return;
+    }
+    if (gt) score(t, gt, doc);
+    if (kind === "scanned" && gt) {
+      const r = passageCer(groundTruthPassages(gt), doc.pages.map((p) => p.text).join("\n"));
+      cerEn.cerErrors += r.errors;
+      cerEn.cerChars += r.chars;
+      console.log(`  ${path.basename(file)}: OCR CER ${(100 * r.cer).toFixed(1)}% (${r.errors}/${r.chars})`);
+    }
+    if (kind === "japanese") await japaneseCer(file, doc, cerJa);
+  });
+  for (const kind of KINDS) print(kind, tallies.get(kind)!);
+  const all = tally();
+  for (const t of tallies.values()) {
+    for (const k of [
+      "files",
+      "titleOk",
+      "titleN",
+      "tp",
+      "got",
+      "expected",
+      "absSim",
+      "absN",
+      "doiOk",
+      "doiN",
+      "refN",
+    ] as const)
+      all[k] += t[k];
+  }
+  print("overall (papers + japanese + scanned)", all);
+  console.log(`\n== OCR character error rate`);
+  console.log(
+    `  English scans (located gt passages): ${((100 * cerEn.cerErrors) / Math.max(1, cerEn.cerChars)).toFixed(2)}% over ${cerEn.cerChars} chars`,
+  );
+  console.log(
+    `  Japanese rendered pages vs text layer: ${((100 * cerJa.cerErrors) / Math.max(1, cerJa.cerChars)).toFixed(2)}% over ${Math.round(cerJa.cerChars)} chars`,
+  );
+  console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+await main();
