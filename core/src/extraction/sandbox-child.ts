@@ -1,6 +1,8 @@
 /**
- * Entry point of the extraction child process (see `extractDocument`). Receives one request over
- * IPC, reports progress, sends back the result or the error, and exits. Never run directly.
+ * Entry point of the extraction child process (see `extractDocument`). Serves requests over IPC one
+ * at a time — reports progress, sends back the result or the error — and stays warm for the next;
+ * the parent recycles it after a number of documents or when its heap grows, and kills it on a
+ * timeout. Exits when the parent goes away. Never run directly.
  */
 import { AppError, isAppError } from "../errors/app-error.ts";
 import { extractImageInProcess, extractPdfInProcess } from "./extract-in-process.ts";
@@ -17,12 +19,17 @@ const send = (msg: ChildMessage): Promise<void> =>
     });
   });
 
-process.once("message", (raw: unknown) => {
+const heapUsedMb = () => Math.round(process.memoryUsage().heapUsed / 1048576);
+
+process.on("disconnect", () => process.exit(0));
+
+process.on("message", (raw: unknown) => {
   const msg = raw as ParentMessage;
+  const id = msg.id;
   void (async () => {
     try {
       const onProgress = (done: number, total: number, stage: "extracting" | "ocr") =>
-        void send({ type: "progress", done, total, stage });
+        void send({ type: "progress", id, done, total, stage });
       let document;
       if (msg.mediaType === "application/pdf") {
         document = await extractPdfInProcess(msg.bytes, {
@@ -37,7 +44,7 @@ process.once("message", (raw: unknown) => {
           unrecoverable: true,
         });
       }
-      await send({ type: "result", document });
+      await send({ type: "result", id, document, heapUsedMb: heapUsedMb() });
     } catch (e) {
       const error = isAppError(e)
         ? { code: e.code, detail: e.detail, unrecoverable: e.unrecoverable }
@@ -46,9 +53,8 @@ process.once("message", (raw: unknown) => {
             detail: `The file is not a readable PDF: ${e instanceof Error ? e.message : String(e)}`,
             unrecoverable: true,
           };
-      await send({ type: "error", error });
+      await send({ type: "error", id, error, heapUsedMb: heapUsedMb() });
     }
-    process.exit(0);
   })();
 });
 

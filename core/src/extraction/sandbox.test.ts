@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors/app-error.ts";
 import { CORPUS_DIR, corpusBytes, hasCorpus } from "./corpus.fixture.ts";
-import { extractDocument } from "./sandbox.ts";
+import { extractDocument, sandboxStats } from "./sandbox.ts";
 
 const limits = { maxPages: 100, timeoutMs: 30_000, maxMemoryMb: 512 };
 
@@ -103,4 +103,26 @@ describe.skipIf(!hasCorpus)("extractDocument (child process)", () => {
     expect(outcomes["poppler-90-0-fuzzed.pdf"]).toMatch(/^ok 16/);
     expect(Object.values(outcomes).some((o) => o.startsWith("extraction_timeout"))).toBe(false);
   }, 600_000);
+});
+
+describe.skipIf(!hasCorpus)("extractDocument warm children", () => {
+  it("when documents are extracted one after another, then a warm child serves them, and a timed-out child is replaced", async () => {
+    const before = sandboxStats().spawned;
+
+    const first = await extractDocument(corpusBytes("papers/gadr.pdf"), limits);
+    const second = await extractDocument(corpusBytes("papers/test1.pdf"), limits);
+    const afterReuse = sandboxStats().spawned;
+    const timedOut = await extractDocument(corpusBytes("papers/2203.00130v1.pdf"), {
+      ...limits,
+      timeoutMs: 50,
+    }).catch((e: unknown) => e);
+    const third = await extractDocument(corpusBytes("papers/gadr.pdf"), limits);
+
+    expect(first.pageCount).toBe(3);
+    expect(second.pageCount).toBe(4);
+    expect(afterReuse - before).toBeLessThanOrEqual(1);
+    expect((timedOut as AppError).code).toBe("extraction_timeout");
+    // The killed child is gone for good; a warm or new one reads the next document the same way.
+    expect(third.pages[0]!.text).toBe(first.pages[0]!.text);
+  }, 120_000);
 });
