@@ -470,6 +470,100 @@ describe("events", () => {
   });
 });
 
+describe("ask", () => {
+  const result = {
+    answer: "Attention weighs the input [p. 3].",
+    citations: [{ documentId: "doc_1", page: 3, chunkId: "chk_1" }],
+    abstained: false,
+    passages: [
+      {
+        chunkId: "chk_1",
+        documentId: "doc_1",
+        pageStart: 3,
+        pageEnd: 3,
+        section: null,
+        relevance: 0.8,
+        text: "Attention weighs the input.",
+      },
+    ],
+    provider: "extractive",
+    model: "extractive-v1",
+  };
+
+  it("when the answer is streamed, then tokens arrive as they are written, then the whole answer", async () => {
+    const { client, requests } = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8" });
+      res.write(`event: token\ndata: ${JSON.stringify({ text: "Attention weighs" })}\n\n`);
+      // An event split across writes, with CRLF line ends.
+      res.write(`event: token\r\ndata: ${JSON.stringify({ text: " the input [p. 3]." })}`);
+      res.write("\r\n\r\n");
+      res.write(`event: answer\ndata: ${JSON.stringify(result)}\n\n`);
+      res.end();
+    });
+
+    const items = [];
+    for await (const item of client.projects.askStream("prj_1", { question: "What does attention do?" }))
+      items.push(item);
+
+    expect(items).toEqual([
+      { type: "token", text: "Attention weighs" },
+      { type: "token", text: " the input [p. 3]." },
+      { type: "answer", result },
+    ]);
+    expect(requests[0]?.method).toBe("POST");
+    expect(requests[0]?.path).toBe("/api/v1/projects/prj_1/ask");
+    expect(requests[0]?.headers.accept).toBe("text/event-stream");
+    expect(JSON.parse(requests[0]!.body.toString())).toEqual({ question: "What does attention do?" });
+  });
+
+  it("when the server reports an error mid-stream, then iteration rejects with the matching ApiError", async () => {
+    const { client } = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`event: token\ndata: {"text":"Att"}\n\n`);
+      res.write(
+        `event: error\ndata: ${JSON.stringify({ type: "about:blank", status: 503, code: "llm_unavailable", detail: "model offline" })}\n\n`,
+      );
+      res.end();
+    });
+
+    const tokens: string[] = [];
+    const iterate = async () => {
+      for await (const item of client.projects.askStream("prj_1", { question: "anything?" }))
+        if (item.type === "token") tokens.push(item.text);
+    };
+
+    await expect(iterate()).rejects.toMatchObject({ status: 503, detail: "model offline" });
+    expect(tokens).toEqual(["Att"]);
+  });
+
+  it("when the stream ends without an answer, then iteration rejects", async () => {
+    const { client } = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(`event: token\ndata: {"text":"Att"}\n\n`);
+    });
+
+    const items: unknown[] = [];
+    const iterate = async () => {
+      for await (const item of client.projects.askStream("prj_1", { question: "anything?" }))
+        items.push(item);
+    };
+
+    await expect(iterate()).rejects.toThrow(/ended without an answer/);
+    expect(items).toEqual([{ type: "token", text: "Att" }]);
+  });
+
+  it("when asked without streaming, then the JSON answer is returned", async () => {
+    const { client, requests } = await serve((_req, res) => {
+      json(res, 200, result);
+    });
+
+    await expect(client.projects.ask("prj_1", { question: "What does attention do?" })).resolves.toEqual(
+      result,
+    );
+    expect(requests[0]?.headers.accept).toBe("application/json");
+  });
+});
+
 describe("waitUntilDone", () => {
   it("when an event announces the change, then the document is re-fetched and returned once ready", async () => {
     let status: Document["status"] = "processing";

@@ -34,8 +34,10 @@ export { EventStream, type EventListParams, type EventStreamParams } from "./res
 export type { JobListParams } from "./resources/jobs.ts";
 export type { NoteCreateParams, NoteListParams, NoteWaitOptions } from "./resources/notes.ts";
 export type {
+  AskStreamEvent,
   MemberAddParams,
   MemberUpdateParams,
+  ProjectAskParams,
   ProjectCreateParams,
   ProjectListParams,
   ProjectUpdateParams,
@@ -44,6 +46,9 @@ export type { SearchQueryParams } from "./resources/search.ts";
 export type { TokenCreateParams } from "./resources/tokens.ts";
 export type {
   ApiToken,
+  AskCitation,
+  AskPassage,
+  AskResult,
   ApiTokenCreated,
   Document,
   DocumentMetadata,

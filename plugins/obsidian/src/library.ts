@@ -7,6 +7,7 @@ import {
   AuthenticationError,
   PermissionDeniedError,
   ProcessingFailedError,
+  type AskResult,
   type Document,
   type SearchHit,
   type Template,
@@ -35,6 +36,12 @@ export interface ProcessOptions {
 }
 
 /** The plugin is not set up enough to call the server (no token). */
+/** A document an answer draws on: its title, and its PDF when it is in the vault. */
+export interface AskSource {
+  title: string;
+  pdf: TFile | null;
+}
+
 export class NotConfiguredError extends Error {}
 
 const PREFIX = "Academic Assist: ";
@@ -219,6 +226,31 @@ export class Library {
   async search(q: string, signal?: AbortSignal): Promise<SearchHit[]> {
     const projectId = await this.projectId(signal);
     return (await this.client().search.query({ q, projectId, limit: 20 }, { signal })).items;
+  }
+
+  /**
+   * Asks the project's library a question: an answer with `[p. N]` citations, or an abstention.
+   * JSON, not streamed: `requestUrl` cannot stream.
+   */
+  async ask(question: string, signal?: AbortSignal): Promise<AskResult> {
+    const projectId = await this.projectId(signal);
+    return this.client().projects.ask(projectId, { question }, { signal });
+  }
+
+  /** Titles and vault PDFs of the documents an answer cites or draws on. */
+  async sources(result: AskResult, signal?: AbortSignal): Promise<Map<string, AskSource>> {
+    const ids = new Set([...result.citations, ...result.passages].map((x) => x.documentId));
+    const out = new Map<string, AskSource>();
+    for (const id of ids) {
+      const doc = await this.client()
+        .documents.retrieve(id, { signal })
+        .catch(() => undefined);
+      out.set(id, {
+        title: doc?.metadata.title?.trim() || doc?.filename.replace(/\.pdf$/i, "") || id,
+        pdf: doc ? this.findPdf(id, doc.filename) : null,
+      });
+    }
+    return out;
   }
 
   /** The vault PDF a server document came from: remembered from the upload, else by file name. */

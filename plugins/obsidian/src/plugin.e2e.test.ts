@@ -4,7 +4,7 @@ import path from "node:path";
 import { contentHash, splitFrontmatter } from "@academic-assist/sdk/writeback";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { corpusDir, startLocalBackend, type LocalBackend } from "../../../scripts/testing/local-backend.ts";
-import { saveAskNote } from "./ask-view.ts";
+import { AskLibraryView, saveAskNote } from "./ask-view.ts";
 import AcademicAssistPlugin from "./main.ts";
 import { SearchLibraryModal } from "./modals.ts";
 import { TOKEN_SECRET_ID } from "./token-store.ts";
@@ -177,23 +177,39 @@ describe.skipIf(!haveCorpus)("Obsidian plugin against a real local backend", () 
     app.workspace.activeEditor = null;
   }, 60_000);
 
-  it("when Ask library is used, then the view lists passages with page links and can save them as a note in the notes folder", async () => {
-    const hits = await plugin.library.search("attention");
+  it("when Ask library is asked about the corpus, then the answer cites pages as links that open the PDF, and saves as a note in the notes folder", async () => {
+    const question = "What does attention do?";
+    const requestsBefore = requests.length;
 
-    const saved = await saveAskNote(
-      app as never,
-      plugin.settings,
-      "What does attention do?",
-      hits,
-      plugin.library,
-    );
+    const result = await plugin.library.ask(question);
+    const sources = await plugin.library.sources(result);
+    const saved = await saveAskNote(app as never, plugin.settings, question, result, sources);
 
+    expect(result.abstained).toBe(false);
+    expect(result.citations.length).toBeGreaterThan(0);
     const text = fs.readFileSync(path.join(vault.vaultPath, saved), "utf8");
     expect(saved).toMatch(/^notes\/Ask - What does attention do\.md$/);
-    expect(text).toMatch(/\[\[papers\/(test1|evil)\.pdf#page=\d+\|pp?\. \d+/);
-    expect(parseYaml(splitFrontmatter(text).frontmatter!)).toMatchObject({
-      question: "What does attention do?",
-    });
+    const body = splitFrontmatter(text).body;
+    expect(body).toMatch(/\[\[papers\/(test1|evil)\.pdf#page=(\d+)\|p\. \2\]\]/);
+    expect(body).not.toMatch(/(?<!\|)\[p\. \d+\]/); // every citation is a link: the PDFs are in the vault
+    expect(body).toContain("## Sources");
+    expect(parseYaml(splitFrontmatter(text).frontmatter!)).toMatchObject({ question, abstained: false });
+    // requestUrl cannot stream: the answer is asked for as JSON.
+    const asks = requests.slice(requestsBefore).filter((r) => r.url.endsWith("/ask"));
+    expect(asks).toHaveLength(1);
+    expect(asks[0]!.headers.accept ?? asks[0]!.headers.Accept).not.toContain("text/event-stream");
+  }, 60_000);
+
+  it("when Ask library is asked something the library does not cover, then the view shows the abstention without citations", async () => {
+    const view = new AskLibraryView({ app } as never, plugin.library, () => plugin.settings);
+    const results = new ElementDouble("div");
+
+    const ok = await view.ask("What is the boiling point of tungsten on Mars?", results as never);
+
+    expect(ok).toBe(true);
+    expect(results.findAll("p").some((p) => p.classes.has("academic-assist-abstained"))).toBe(true);
+    expect(results.findAll("p").some((p) => p.classes.has("academic-assist-answer"))).toBe(false);
+    expect(results.textContent).not.toMatch(/\[p\. \d+\]/);
   }, 60_000);
 
   it("when the notes folder is inside .obsidian/ or climbs out with ../, then processing is refused with a notice, before any upload, and nothing is written", async () => {

@@ -293,22 +293,48 @@ describe.skipIf(!haveCorpus)("VS Code extension against a local backend", () => 
     expect((opened!.args[0] as Uri).fragment).toBe(`page=${first.hit.pageStart}`);
   });
 
-  it("when the user asks the library a question, then the best passages open in a Markdown editor with page citations", async () => {
+  it("when the user asks the library a question, then the answer streams into a Markdown editor and ends with page citations linked to the PDF and its sources", async () => {
     const ws = makeWorkspace();
     mkdirSync(path.join(ws, "papers"));
     const pdf = Uri.file(copyInto(ws, PAPER, "papers/paper.pdf"));
     start(ws);
     await vscode.commands.executeCommand("academic-assist.processPdf", pdf);
-    ui.answerInputBox = () => "semantic similarity";
+    ui.answerInputBox = () => "What is semantic similarity used for?";
+    const before = ui.untitled.length;
 
     await vscode.commands.executeCommand("academic-assist.askLibrary");
 
+    expect(ui.untitled).toHaveLength(before + 1);
     const doc = ui.untitled.at(-1)!;
     expect(doc.languageId).toBe("markdown");
     const text = doc.getText();
-    expect(text).toMatch(/^# semantic similarity/);
-    expect(text).toContain("issue #5");
-    expect(text).toMatch(/\[p\. \d+\]\(papers\/paper\.pdf#page=\d+\)/);
+    expect(text).toMatch(/^# What is semantic similarity used for\?\n/);
+    expect(text).not.toContain("issue #5");
+    expect(text).not.toContain("Not answered from your library");
+    const cites = [...text.matchAll(/\[p\. (\d+)\]\(papers\/paper\.pdf#page=(\d+)\)/g)];
+    expect(cites.length).toBeGreaterThan(0);
+    for (const [, label, target] of cites) expect(target).toBe(label);
+    expect(text).not.toMatch(/\[p\. \d+\](?!\()/); // every citation is a link: the PDF is in the workspace
+    expect(text).toContain("## Sources");
+    expect(text).toMatch(/_Answered by extractive/);
+  });
+
+  it("when the user asks something the library does not cover, then the editor shows the abstention without citations", async () => {
+    const ws = makeWorkspace();
+    mkdirSync(path.join(ws, "papers"));
+    const pdf = Uri.file(copyInto(ws, PAPER, "papers/paper.pdf"));
+    start(ws);
+    await vscode.commands.executeCommand("academic-assist.processPdf", pdf);
+
+    await vscode.commands.executeCommand(
+      "academic-assist.askLibrary",
+      "What is the boiling point of tungsten on Mars?",
+    );
+
+    const text = ui.untitled.at(-1)!.getText();
+    expect(text).toMatch(/^# What is the boiling point of tungsten on Mars\?\n/);
+    expect(text).toContain("> **Not answered from your library.**");
+    expect(text).not.toMatch(/\[p\. \d+\]/);
   });
 
   it("when all PDFs in a folder are processed, then each is uploaded under one notification and all become ready", async () => {

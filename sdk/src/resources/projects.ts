@@ -12,11 +12,16 @@ import {
   type ProjectUpdateParams,
 } from "../contract/index.ts";
 import type { RequestOptions } from "../core/api-client.ts";
+import { AcademicAssistError, ApiError } from "../core/errors.ts";
 import { PagePromise, type PageParams } from "../core/pagination.ts";
 import { APIResource } from "../core/resource.ts";
+import { readSSE } from "../core/sse.ts";
 
 export type { MemberAddParams, ProjectAskParams, ProjectCreateParams, ProjectUpdateParams };
 export type ProjectListParams = PageParams;
+
+/** One item of {@link Projects.askStream}: a piece of the answer as it is written, then the whole result. */
+export type AskStreamEvent = { type: "token"; text: string } | { type: "answer"; result: AskResult };
 export type MemberUpdateParams = z.input<typeof MemberUpdateBody>;
 
 const ProjectPage = pageOf(Project);
@@ -109,6 +114,60 @@ export class Projects extends APIResource {
       { endpoint: endpoints["projects.ask"], params: { projectId }, body: params, options },
       AskResult,
     );
+  }
+
+  /**
+   * Like {@link Projects.ask}, but streamed over SSE: yields `token` items as the answer is
+   * written, then one `answer` item with the full {@link AskResult} (whose `answer` is the text to
+   * keep; tokens are a preview). A failure reported mid-stream rejects the iteration with an
+   * `ApiError`. Breaking out of the loop closes the connection. Hosts whose `fetch` cannot stream
+   * (Obsidian's `requestUrl`) use {@link Projects.ask} instead.
+   */
+  async *askStream(
+    projectId: string,
+    params: ProjectAskParams,
+    options?: RequestOptions,
+  ): AsyncGenerator<AskStreamEvent, void, undefined> {
+    const response = await this._client.requestResponse({
+      endpoint: endpoints["projects.ask"],
+      params: { projectId },
+      body: params,
+      accept: "text/event-stream",
+      // A retried stream would repeat tokens already yielded.
+      options: { ...options, maxRetries: 0 },
+    });
+    const type = response.headers.get("content-type") ?? "";
+    if (!type.includes("text/event-stream") || !response.body) {
+      await response.body?.cancel();
+      throw new AcademicAssistError(
+        `Expected an event stream from ${this._client.baseURL} but got "${type}". If this host's fetch cannot stream, use projects.ask instead.`,
+      );
+    }
+    const where = endpoints["projects.ask"].path;
+    for await (const item of readSSE(response.body)) {
+      if (item.kind !== "message") continue;
+      let data: unknown;
+      try {
+        data = JSON.parse(item.data);
+      } catch {
+        continue;
+      }
+      if (item.event === "token") {
+        const text = (data as { text?: unknown } | null)?.text;
+        if (typeof text === "string") yield { type: "token", text };
+      } else if (item.event === "answer") {
+        yield { type: "answer", result: this._client.validate(AskResult, data, where) };
+        return;
+      } else if (item.event === "error") {
+        const status = (data as { status?: unknown } | null)?.status;
+        throw ApiError.fromResponse(
+          typeof status === "number" ? status : 500,
+          response.headers,
+          JSON.stringify(data),
+        );
+      }
+    }
+    throw new AcademicAssistError(`The answer stream from ${this._client.baseURL} ended without an answer.`);
   }
 
   /** Deletes the project and everything in it (owner only). */

@@ -1,6 +1,6 @@
-import type { SearchHit } from "@academic-assist/sdk";
+import type { AskResult, SearchHit } from "@academic-assist/sdk";
 import { describe, expect, it } from "vitest";
-import { highlightSnippet, passagesMarkdown, searchItems } from "./search-items.ts";
+import { answerMarkdown, highlightSnippet, searchItems } from "./search-items.ts";
 
 const hit: SearchHit = {
   chunkId: "chk_1",
@@ -37,12 +37,63 @@ describe("search items", () => {
     ).toBe("«a»bc");
   });
 
-  it("when passages are written for a question, then each cites its page, linked when the PDF is local", () => {
-    const md = passagesMarkdown("What is *attention*?", [hit], () => "papers/attention.pdf");
+  it("when an answer is written, then each [p. N] links to the page of the PDF it cites, and the passages are listed as sources", () => {
+    const result: AskResult = {
+      answer: "Attention maps a query [p. 3]. Layers stack [p. 3]. Unrelated [p. 9].",
+      citations: [
+        { documentId: "doc_1", page: 3, chunkId: "chk_1" },
+        { documentId: "doc_2", page: 3, chunkId: "chk_2" },
+        { documentId: "doc_3", page: 9, chunkId: "chk_3" },
+      ],
+      abstained: false,
+      passages: [
+        {
+          chunkId: "chk_1",
+          documentId: "doc_1",
+          pageStart: 3,
+          pageEnd: 4,
+          section: "Model",
+          relevance: 1,
+          text: "The attention\nfunction",
+        },
+      ],
+      provider: "extractive",
+      model: "extractive-v1",
+    };
+    const sources = new Map([
+      ["doc_1", { title: "Attention *Is* All", link: "papers/attention.pdf" }],
+      ["doc_2", { title: "Other", link: "papers/other.pdf" }],
+      ["doc_3", { title: "Remote", link: null }],
+    ]);
 
-    expect(md).toMatch(/^# What is \*attention\*\?/);
-    expect(md).toContain("issue #5");
-    expect(md).toContain("[p. 3](papers/attention.pdf#page=3)");
-    expect(passagesMarkdown("q", [], () => null)).toContain("No passage in your library matches");
+    const md = answerMarkdown("What is *attention*?", result, (id) => sources.get(id)!);
+
+    expect(md).toMatch(/^# What is \\\*attention\\\*\?\n/);
+    expect(md).toContain(
+      "Attention maps a query [p. 3](papers/attention.pdf#page=3). Layers stack [p. 3](papers/other.pdf#page=3). Unrelated [p. 9].",
+    );
+    expect(md).toContain("## Sources");
+    expect(md).toContain(
+      "1. **Attention \\*Is\\* All** — Model, [pp. 3–4](papers/attention.pdf#page=3): The attention function",
+    );
+    expect(md).not.toContain("issue #5");
+  });
+
+  it("when the library lacks the answer, then the document says so instead of citing", () => {
+    const md = answerMarkdown(
+      "q?",
+      {
+        answer: "Your library does not say.",
+        citations: [],
+        abstained: true,
+        passages: [],
+        provider: "p",
+        model: "m",
+      },
+      () => ({ title: "x", link: null }),
+    );
+
+    expect(md).toContain("> **Not answered from your library.** Your library does not say.");
+    expect(md).not.toContain("## Sources");
   });
 });

@@ -1,4 +1,5 @@
-import type { SearchHit } from "@academic-assist/sdk";
+import type { AskCitation, AskResult, SearchHit } from "@academic-assist/sdk";
+import { linkCitations } from "../notes/citations.ts";
 
 /** `p. 5` or `pp. 5–6`. */
 export function pageLabel(hit: Pick<SearchHit, "pageStart" | "pageEnd">): string {
@@ -37,33 +38,74 @@ export function searchItems(hits: readonly SearchHit[]): SearchItem[] {
   }));
 }
 
+/** What Ask Library needs to know about a cited document: a title, and a link to its PDF if local. */
+export interface AnswerSource {
+  title: string;
+  /** An already-encoded relative path to the PDF, or null when it is not in the workspace. */
+  link: string | null;
+}
+
+/** The top of the Ask Library document, shown while the answer streams in under it. */
+export function questionHeading(question: string): string {
+  return `# ${escapeMd(question.replace(/\s+/g, " ").trim())}\n\n`;
+}
+
 /**
- * Ask Library without a streaming answer endpoint yet (issue #5): the question and the passages that
- * best match it, each with its page citation (a link when the PDF is in the workspace).
+ * The finished Ask Library document: the answer, whose `[p. N]` citations link to the PDF page
+ * when the PDF is local, then the retrieved passages as "Sources". An abstention says so.
  */
-export function passagesMarkdown(
+export function answerMarkdown(
   question: string,
-  hits: readonly SearchHit[],
-  linkFor: (hit: SearchHit) => string | null,
+  result: AskResult,
+  sourceFor: (documentId: string) => AnswerSource,
 ): string {
-  const lines = [`# ${question.replace(/\s+/g, " ").trim()}`, ""];
-  lines.push(
-    "> Streamed answers arrive with the server's ask endpoint (issue #5). Until then, these are the passages of your library that best match the question.",
-    "",
-  );
-  if (hits.length === 0) {
-    lines.push("No passage in your library matches this question. Try other words, or process more PDFs.");
-    return lines.join("\n") + "\n";
+  const lines = [questionHeading(question).trimEnd(), ""];
+  if (result.abstained) {
+    lines.push(`> **Not answered from your library.** ${result.answer.replace(/\s+/g, " ").trim()}`, "");
+  } else {
+    const pick = citationPicker(result.citations);
+    const answer = result.answer.replace(CITATION, (m, page: string) => {
+      const documentId = pick(Number(page));
+      const link = documentId ? sourceFor(documentId).link : null;
+      return link ? linkCitations(m, link) : m;
+    });
+    lines.push(answer.trim(), "");
   }
-  for (const [i, hit] of hits.entries()) {
-    const title = hit.documentTitle?.trim() || hit.filename;
-    const link = linkFor(hit);
-    const cite = link ? `[p. ${hit.pageStart}](${link}#page=${hit.pageStart})` : `[p. ${hit.pageStart}]`;
-    lines.push(`## ${i + 1}. ${escapeMd(title)}${hit.section ? ` — ${escapeMd(hit.section)}` : ""}`, "");
-    lines.push(`${escapeMd(hit.snippet.replace(/\s+/g, " ").trim())} ${cite}`, "");
+  if (result.passages.length > 0) {
+    lines.push(result.abstained ? "## Closest passages" : "## Sources", "");
+    for (const [i, p] of result.passages.entries()) {
+      const { title, link } = sourceFor(p.documentId);
+      const pages = pageLabel(p);
+      const cite = link ? `[${pages}](${link}#page=${p.pageStart})` : pages;
+      const text = p.text.replace(/\s+/g, " ").trim();
+      const excerpt = text.length > 300 ? `${text.slice(0, 299)}…` : text;
+      const section = p.section ? ` — ${escapeMd(p.section)}` : "";
+      lines.push(`${i + 1}. **${escapeMd(title)}**${section}, ${cite}: ${escapeMd(excerpt)}`);
+    }
+    lines.push("");
   }
+  lines.push(`_Answered by ${escapeMd(result.provider)} (${escapeMd(result.model)})._`, "");
   return lines.join("\n");
 }
+
+/**
+ * Which document the n-th `[p. N]` of the answer cites: the next unused citation for that page
+ * (the answer cites in order), else any citation for that page.
+ */
+function citationPicker(citations: readonly AskCitation[]): (page: number) => string | undefined {
+  const used = new Set<number>();
+  return (page) => {
+    const i = citations.findIndex((c, j) => c.page === page && !used.has(j));
+    if (i >= 0) {
+      used.add(i);
+      return citations[i]!.documentId;
+    }
+    return citations.find((c) => c.page === page)?.documentId;
+  };
+}
+
+// The same citations `linkCitations` links: `[p. N]` not already a link, not escaped.
+const CITATION = /(?<!\\)\[p\. (\d{1,5})(, unverified)?\](?!\()/g;
 
 function escapeMd(text: string): string {
   return text.replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`);
