@@ -6,6 +6,7 @@ export * from "./logger.ts";
 export * from "./pipeline/pipeline.ts";
 export type * from "./ports/index.ts";
 export * from "./services/access.ts";
+export * from "./services/cost.ts";
 export * from "./wiring.ts";
 export { BUILT_IN_TEMPLATES, getTemplate } from "./notes/index.ts";
 export { askLibrary, type AskDeps, type AskInput } from "./llm/ask-library.ts";

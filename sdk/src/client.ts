@@ -8,6 +8,7 @@ import { Projects } from "./resources/projects.ts";
 import { Search } from "./resources/search.ts";
 import { Templates } from "./resources/templates.ts";
 import { Tokens } from "./resources/tokens.ts";
+import { Usage } from "./resources/usage.ts";
 
 /**
  * The Academic Assist API client.
@@ -28,6 +29,7 @@ export class AcademicAssist extends APIClient {
   readonly notes: Notes = new Notes(this);
   readonly templates: Templates = new Templates(this);
   readonly events: Events = new Events(this);
+  readonly usage: Usage = new Usage(this);
 
   /** A copy of this client with some options replaced, e.g. `client.withOptions({ apiKey: session.accessToken })`. */
   withOptions(options: Partial<ClientOptions>): AcademicAssist {

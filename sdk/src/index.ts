@@ -32,7 +32,14 @@ export type {
 } from "./resources/documents.ts";
 export { EventStream, type EventListParams, type EventStreamParams } from "./resources/events.ts";
 export type { JobListParams } from "./resources/jobs.ts";
-export type { NoteCreateParams, NoteListParams, NoteWaitOptions } from "./resources/notes.ts";
+export type {
+  NoteCreateParams,
+  NoteEstimateBatchParams,
+  NoteEstimateParams,
+  NoteListParams,
+  NoteWaitOptions,
+} from "./resources/notes.ts";
+export type { UsageParams } from "./resources/usage.ts";
 export type {
   AskStreamEvent,
   MemberAddParams,

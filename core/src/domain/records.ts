@@ -115,6 +115,36 @@ export interface NoteRecord {
   createdBy: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Identity of the generation request (document sha256, template, language, provider, model),
+   * hashed; a ready note with the same key in the same project is copied instead of generated again.
+   */
+  cacheKey?: string | null | undefined;
+}
+
+/** What one generated note cost: recorded once per note (keyed by `noteId`) when it becomes ready. */
+export interface UsageRecord {
+  noteId: string;
+  /** The note's creator (`note.createdBy`), whose monthly budget it counts against. */
+  userId: string;
+  projectId: string;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** USD; null when the model's price is unknown. */
+  costUsd: number | null;
+  /** ISO timestamp of completion. */
+  at: string;
+}
+
+/** Sums of usage rows. Unknown prices count as 0 in `costUsd` and are counted in `unpriced`. */
+export interface UsageTotals {
+  notes: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  unpriced: number;
 }
 
 export interface JobRecord<P = unknown> {

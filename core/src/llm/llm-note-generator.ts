@@ -6,6 +6,7 @@ import type { LlmProvider, LlmUsage } from "../ports/llm-provider.ts";
 import type {
   GenerateNoteInput,
   GeneratedNote,
+  NoteEstimate,
   NoteGenerator,
   NoteSection,
   NoteTemplateSpec,
@@ -38,6 +39,10 @@ const SKIP_SECTION =
 const MAX_PER_SECTION = 5;
 const MAX_FLASHCARDS = 10;
 const PER_UNIT = 3;
+/** Expected generated tokens per statement of a map reply (JSON with text, page and quote). */
+const TOKENS_PER_STATEMENT = 80;
+/** Chat framing the providers add around each message, roughly. */
+const MESSAGE_OVERHEAD_TOKENS = 8;
 
 const MapStatement = z.object({
   text: z.string().min(1),
@@ -69,6 +74,27 @@ export class LlmNoteGenerator implements NoteGenerator {
   ) {
     this.provider = llm.provider;
     this.model = llm.model;
+  }
+
+  /**
+   * The map calls `generate` would make, from the same units and prompts. Input tokens are the
+   * prompts' estimated tokens; output tokens assume every section gets its full share of statements
+   * in every call (capped by the per-call output limit), so real usage is normally below it.
+   */
+  estimate(input: Omit<GenerateNoteInput, "signal">): NoteEstimate {
+    const units = planMapUnits(input.chunks, input.pages, this.options.chunkTokens);
+    const boundary = `DATA-${input.document.sha256.slice(0, 16)}`;
+    const systemTokens = estimateTokens(mapSystemPrompt(input.template, input.language, boundary));
+    const perCallOutput = Math.min(
+      this.options.maxOutputTokens ?? 1500,
+      input.template.sections.length * PER_UNIT * TOKENS_PER_STATEMENT + 20,
+    );
+    let inputTokens = 0;
+    for (const unit of units) {
+      inputTokens +=
+        systemTokens + estimateTokens(mapUserPrompt(input, unit, boundary)) + 2 * MESSAGE_OVERHEAD_TOKENS;
+    }
+    return { calls: units.length, inputTokens, outputTokens: units.length * perCallOutput };
   }
 
   async generate(input: GenerateNoteInput): Promise<GeneratedNote> {
@@ -206,7 +232,7 @@ function mapSystemPrompt(template: NoteTemplateSpec, language: "en" | "ja", boun
   ].join("\n");
 }
 
-function mapUserPrompt(input: GenerateNoteInput, unit: MapUnit, boundary: string): string {
+function mapUserPrompt(input: Omit<GenerateNoteInput, "signal">, unit: MapUnit, boundary: string): string {
   const clean = (s: string) => s.replaceAll(boundary, "");
   const attr = (s: string) =>
     clean(s)

@@ -4,6 +4,7 @@ import { splitSentences } from "../extraction/sentences.ts";
 import type {
   GenerateNoteInput,
   GeneratedNote,
+  NoteEstimate,
   NoteGenerator,
   NoteSection,
   Statement,
@@ -94,6 +95,11 @@ function flashcardQuestion(section: string, language: GenerateNoteInput["languag
 export class ExtractiveNoteGenerator implements NoteGenerator {
   readonly provider = "extractive";
   readonly model = "extractive-v1";
+
+  /** Offline: no calls, no tokens. */
+  estimate(): NoteEstimate {
+    return { calls: 0, inputTokens: 0, outputTokens: 0 };
+  }
 
   async generate(input: GenerateNoteInput): Promise<GeneratedNote> {
     input.signal?.throwIfAborted();

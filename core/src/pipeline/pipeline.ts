@@ -250,6 +250,18 @@ export async function generateNote(app: AppContext, ctx: JobContext<"llm_generat
       },
       nowIso(),
     );
+    // Keyed by note id: a re-delivered job (or a crash between these two writes) never counts twice.
+    await app.repos.usage.record({
+      noteId: note.id,
+      userId: note.createdBy,
+      projectId: note.projectId,
+      provider: generated.provider,
+      model: generated.model,
+      inputTokens: generated.usage.inputTokens,
+      outputTokens: generated.usage.outputTokens,
+      costUsd: generated.costUsd ?? null,
+      at: nowIso(),
+    });
     await ctx.progress({ stage: "generating", done: 1, total: 1 });
     await publish("note.ready", { citations: rendered.citations, title: rendered.title });
   } catch (error) {

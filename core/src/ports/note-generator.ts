@@ -59,4 +59,17 @@ export interface NoteGenerator {
   readonly provider: string;
   readonly model: string;
   generate(input: GenerateNoteInput): Promise<GeneratedNote>;
+  /**
+   * What `generate` would send and receive, before it runs: prompt tokens exactly as the calls
+   * would be built (same batching), counted with `estimateTokens`; output tokens as the expected
+   * ceiling per call. Offline generators answer 0.
+   */
+  estimate(input: Omit<GenerateNoteInput, "signal">): NoteEstimate;
+}
+
+export interface NoteEstimate {
+  /** Provider calls `generate` would make. */
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
 }

@@ -7,6 +7,8 @@ import type {
   NoteRecord,
   PageRecord,
   ProjectRecord,
+  UsageRecord,
+  UsageTotals,
   UserRecord,
 } from "../domain/records.ts";
 
@@ -121,6 +123,23 @@ export interface NoteRepository {
     at: string,
   ): Promise<NoteRecord | null>;
   delete(id: string): Promise<void>;
+  /** The newest `ready` note of the project with this cache key, or null. */
+  findReadyByCacheKey(projectId: string, cacheKey: string): Promise<NoteRecord | null>;
+}
+
+/** LLM usage per generated note. Rows outlive their note, project and user (they are spending history). */
+export interface UsageRepository {
+  /** Records a note's usage; a second record for the same `noteId` is ignored (false). */
+  record(entry: UsageRecord): Promise<boolean>;
+  /** Totals over `[from, to)` (ISO timestamps), of one user and/or one project. */
+  totals(filter: {
+    userId?: string | undefined;
+    projectId?: string | undefined;
+    from: string;
+    to: string;
+  }): Promise<UsageTotals>;
+  /** The user's totals over `[from, to)` per project, projects with usage only. */
+  totalsByProject(userId: string, from: string, to: string): Promise<(UsageTotals & { projectId: string })[]>;
 }
 
 /** Remembers the answer to a mutating request sent with `Idempotency-Key`. */
@@ -145,6 +164,7 @@ export interface Repositories {
   pages: PageRepository;
   chunks: ChunkRepository;
   notes: NoteRepository;
+  usage: UsageRepository;
   idempotency: IdempotencyRepository;
   /** True when the store answers (for /readyz). */
   ping(): Promise<boolean>;

@@ -146,6 +146,45 @@ describe.skipIf(!haveCorpus)("VS Code extension against a local backend", () => 
     expect(ui.shown.map((s) => s.uri.fsPath)).toContain(file);
   });
 
+  it("when Generate Note runs with a stubbed paid estimate and the user answers Cancel, then no note is created and nothing is written", async () => {
+    const ws = makeWorkspace();
+    mkdirSync(path.join(ws, "papers"));
+    const pdf = Uri.file(copyInto(ws, PAPER, "papers/paper.pdf"));
+    const r = start(ws);
+    // Stubbed at the SDK edge only: the local backend runs the free extractive generator.
+    const client = await r.api.deps.session.client();
+    const estimate = vi.spyOn(client.notes, "estimate").mockResolvedValue({
+      provider: "openai",
+      model: "gpt-4o-mini",
+      inputTokens: 12345,
+      outputTokens: 2000,
+      costUsd: 0.0123,
+      cached: false,
+    });
+    const create = vi.spyOn(client.notes, "create");
+    ui.answerMessage = (m) => (m.modal && m.severity === "warning" ? "Cancel" : undefined);
+
+    const result = await vscode.commands.executeCommand("academic-assist.generateNote", pdf);
+
+    expect(result).toBeUndefined();
+    expect(estimate).toHaveBeenCalledOnce();
+    expect(estimate.mock.calls[0]![1]).toMatchObject({ template: "summary" });
+    expect(create).not.toHaveBeenCalled();
+    const prompt = ui.messages.find((m) => m.modal && m.severity === "warning");
+    expect(prompt?.message).toBe(
+      "Generating this note with openai/gpt-4o-mini will use about 12345 input and up to 2000 output tokens (≈ $0.0123). Generate?",
+    );
+    expect(prompt?.items).toEqual(["Generate", "Cancel"]);
+    expect(existsSync(path.join(ws, "notes"))).toBe(false);
+    expect(ui.writes).toEqual([]);
+    expect(messages("error")).toEqual([]);
+    expect(ui.logLines).toContainEqual(
+      expect.stringMatching(/not generated: the cost estimate was declined/),
+    );
+    estimate.mockRestore();
+    create.mockRestore();
+  });
+
   it("when the unedited note is regenerated, then it is left as it is (no sibling)", async () => {
     const ws = makeWorkspace();
     mkdirSync(path.join(ws, "papers"));

@@ -8,6 +8,7 @@ import * as J from "./jobs.ts";
 import * as N from "./notes.ts";
 import * as P from "./projects.ts";
 import * as S from "./search.ts";
+import * as U from "./usage.ts";
 
 export type HttpMethod = "get" | "post" | "patch" | "put" | "delete";
 
@@ -342,8 +343,47 @@ export const endpoints = {
     summary: "Generate a note from a ready document; queues generation",
     params: D.DocumentIdParams,
     body: N.NoteCreateBody,
-    responses: { 202: ok(N.NoteCreateResult, "Accepted: generation queued") },
-    errors: [403, 404, 409],
+    responses: {
+      200: ok(N.NoteCreateResult, "Served from the cache: a ready copy of an identical note, no job"),
+      202: ok(N.NoteCreateResult, "Accepted: generation queued"),
+    },
+    errors: [402, 403, 404, 409],
+  }),
+  "notes.estimate": endpoint({
+    id: "notes.estimate",
+    method: "post",
+    path: "/documents/{documentId}/notes/estimate",
+    tag: "notes",
+    auth: true,
+    summary: "Tokens and cost a note of a ready document would take with the configured provider and model",
+    params: D.DocumentIdParams,
+    body: N.NoteEstimateBody,
+    responses: { 200: ok(N.NoteEstimate) },
+    errors: [404, 409],
+  }),
+  "notes.estimateBatch": endpoint({
+    id: "notes.estimateBatch",
+    method: "post",
+    path: "/projects/{projectId}/notes/estimate",
+    tag: "notes",
+    auth: true,
+    summary: "Estimates for notes of several ready documents of a project, and their total",
+    params: P.ProjectIdParams,
+    body: N.NoteEstimateBatchBody,
+    responses: { 200: ok(N.NoteEstimateBatch) },
+    errors: [404, 409],
+  }),
+  "usage.get": endpoint({
+    id: "usage.get",
+    method: "get",
+    path: "/usage",
+    tag: "notes",
+    auth: true,
+    summary:
+      "Your recorded LLM usage (tokens, cost) for a month, per project, and a project's with `projectId`",
+    query: U.UsageQuery,
+    responses: { 200: ok(U.UsageReport) },
+    errors: [404],
   }),
   "notes.list": endpoint({
     id: "notes.list",

@@ -10,3 +10,4 @@ export * from "./openapi.ts";
 export * from "./projects.ts";
 export * from "./search.ts";
 export * from "./ask.ts";
+export * from "./usage.ts";

@@ -69,15 +69,72 @@ export const NoteCreateBody = z
   .object({
     template: TemplateId.default("summary"),
     language: Language.optional(),
+    /**
+     * Serve an identical request (same document bytes, template, language, provider and model)
+     * from the cache: a ready note of it in the project is copied, with no job and no cost.
+     * `false` always generates anew.
+     */
+    cache: z.boolean().default(true),
   })
   .meta({ id: "NoteCreateBody" });
 export type NoteCreateParams = z.input<typeof NoteCreateBody>;
 
 export const NoteCreateResult = z
-  .object({ note: Note, job: Job.nullable() })
+  .object({
+    note: Note,
+    /** The generation job; null when the note was served from the cache (then it is already `ready`). */
+    job: Job.nullable(),
+    /** True when the note is a copy of an identical ready note (no job, no cost). */
+    cached: z.boolean().default(false),
+  })
   .meta({ id: "NoteCreateResult" });
 export type NoteCreateResult = z.infer<typeof NoteCreateResult>;
 
 export const NoteIdParams = z.object({ noteId: Id });
 export const NoteListQuery = PageParams.extend({ documentId: Id.optional() });
 export type NoteListParams = z.input<typeof NoteListQuery>;
+
+export const NoteEstimateBody = z
+  .object({ template: TemplateId.default("summary"), language: Language.optional() })
+  .meta({ id: "NoteEstimateBody" });
+export type NoteEstimateParams = z.input<typeof NoteEstimateBody>;
+
+/** What generating a note would take, before it starts. */
+export const NoteEstimate = z
+  .object({
+    provider: z.string(),
+    model: z.string(),
+    /** Prompt tokens of every call, built exactly as generation batches the document. */
+    inputTokens: z.number().int().nonnegative(),
+    /** Expected ceiling of generated tokens; real usage is normally below it. */
+    outputTokens: z.number().int().nonnegative(),
+    /** USD at list price; null offline (extractive) and when the model's price is unknown. */
+    costUsd: z.number().nonnegative().nullable(),
+    /** An identical ready note exists in the project: creating this note is served from the cache, free. */
+    cached: z.boolean(),
+  })
+  .meta({ id: "NoteEstimate" });
+export type NoteEstimate = z.infer<typeof NoteEstimate>;
+
+export const NoteEstimateBatchBody = z
+  .object({
+    documentIds: z.array(Id).min(1).max(100),
+    template: TemplateId.default("summary"),
+    language: Language.optional(),
+  })
+  .meta({ id: "NoteEstimateBatchBody" });
+export type NoteEstimateBatchParams = z.input<typeof NoteEstimateBatchBody>;
+
+export const NoteEstimateBatch = z
+  .object({
+    items: z.array(NoteEstimate.extend({ documentId: Id })),
+    /** Sums over `items`; cached documents count 0 (they cost nothing). `costUsd` null when any uncached price is unknown. */
+    total: z.object({
+      inputTokens: z.number().int().nonnegative(),
+      outputTokens: z.number().int().nonnegative(),
+      costUsd: z.number().nonnegative().nullable(),
+      cached: z.number().int().nonnegative(),
+    }),
+  })
+  .meta({ id: "NoteEstimateBatch" });
+export type NoteEstimateBatch = z.infer<typeof NoteEstimateBatch>;

@@ -2,10 +2,14 @@ import {
   endpoints,
   Note,
   NoteCreateResult,
+  NoteEstimate,
+  NoteEstimateBatch,
   pageOf,
   Progress,
   type Event,
   type NoteCreateParams,
+  type NoteEstimateBatchParams,
+  type NoteEstimateParams,
 } from "../contract/index.ts";
 import type { RequestOptions } from "../core/api-client.ts";
 import { ProcessingFailedError } from "../core/errors.ts";
@@ -13,7 +17,7 @@ import { PagePromise, type PageParams } from "../core/pagination.ts";
 import { APIResource } from "../core/resource.ts";
 import { waitFor, type WaitOptions } from "../core/wait.ts";
 
-export type { NoteCreateParams };
+export type { NoteCreateParams, NoteEstimateBatchParams, NoteEstimateParams };
 
 export interface NoteListParams extends PageParams {
   /** The project whose notes to list. */
@@ -46,6 +50,33 @@ export class Notes extends APIResource {
     return this._client.request(
       { endpoint: endpoints["notes.create"], params: { documentId }, body: params, options },
       NoteCreateResult,
+    );
+  }
+
+  /**
+   * Tokens and cost a note of this ready document would take with the server's provider and model,
+   * before anything starts; `cached: true` when an identical note would be copied for free.
+   */
+  estimate(
+    documentId: string,
+    params: NoteEstimateParams = {},
+    options?: RequestOptions,
+  ): Promise<NoteEstimate> {
+    return this._client.request(
+      { endpoint: endpoints["notes.estimate"], params: { documentId }, body: params, options },
+      NoteEstimate,
+    );
+  }
+
+  /** Estimates for several ready documents of a project, and their total. */
+  estimateBatch(
+    projectId: string,
+    params: NoteEstimateBatchParams,
+    options?: RequestOptions,
+  ): Promise<NoteEstimateBatch> {
+    return this._client.request(
+      { endpoint: endpoints["notes.estimateBatch"], params: { projectId }, body: params, options },
+      NoteEstimateBatch,
     );
   }
 

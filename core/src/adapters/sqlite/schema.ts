@@ -121,4 +121,26 @@ export const REPOSITORY_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "usage and note cache",
+    up: `
+      CREATE TABLE usage (
+        note_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        project_id TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cost_usd REAL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX usage_user ON usage (user_id, at);
+      CREATE INDEX usage_project ON usage (project_id, at);
+
+      ALTER TABLE notes ADD COLUMN cache_key TEXT;
+      CREATE INDEX notes_cache ON notes (project_id, cache_key, status);
+    `,
+  },
 ];

@@ -19,6 +19,8 @@ import type {
   NoteRecord,
   PageRecord,
   ProjectRecord,
+  UsageRecord,
+  UsageTotals,
   UserRecord,
 } from "../../domain/records.ts";
 import { AppError, conflict, notFound } from "../../errors/app-error.ts";
@@ -32,6 +34,7 @@ import type {
   PageRepository,
   ProjectRepository,
   Repositories,
+  UsageRepository,
   UserRepository,
 } from "../../ports/repositories.ts";
 import { afterCursor, toPage } from "./cursor.ts";
@@ -199,6 +202,7 @@ interface NoteRow {
   created_by: string;
   created_at: string;
   updated_at: string;
+  cache_key: string | null;
 }
 const toNote = (r: NoteRow): NoteRecord => ({
   id: r.id,
@@ -216,6 +220,7 @@ const toNote = (r: NoteRow): NoteRecord => ({
   createdBy: r.created_by,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  ...(r.cache_key ? { cacheKey: r.cache_key } : {}),
 });
 
 /** `SET a = ?, b = ?` and its parameters from the defined entries of a patch. */
@@ -706,8 +711,8 @@ class SqliteNotes implements NoteRepository {
         this.db
           .prepare(
             `INSERT INTO notes (id, project_id, document_id, template, language, status, title, markdown, content_hash, generator,
-               citations, error, created_by, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+               citations, error, created_by, created_at, updated_at, cache_key)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             note.id,
@@ -725,6 +730,7 @@ class SqliteNotes implements NoteRepository {
             note.createdBy,
             note.createdAt,
             note.updatedAt,
+            note.cacheKey ?? null,
           );
       } catch (error) {
         const code = sqliteCode(error);
@@ -795,6 +801,104 @@ class SqliteNotes implements NoteRepository {
       this.db.prepare("DELETE FROM notes WHERE id = ?").run(id);
     });
   }
+
+  findReadyByCacheKey(projectId: string, cacheKey: string): Promise<NoteRecord | null> {
+    return op(() => {
+      const row = this.db
+        .prepare<[string, string], NoteRow>(
+          `SELECT * FROM notes WHERE project_id = ? AND cache_key = ? AND status = 'ready'
+           ORDER BY created_at DESC, id DESC LIMIT 1`,
+        )
+        .get(projectId, cacheKey);
+      return row ? toNote(row) : null;
+    });
+  }
+}
+
+interface UsageSumRow {
+  notes: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: number | null;
+  unpriced: number | null;
+}
+
+const USAGE_SUMS = `COUNT(*) AS notes, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+  SUM(COALESCE(cost_usd, 0)) AS cost_usd, SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced`;
+
+const toTotals = (r: UsageSumRow | undefined): UsageTotals => ({
+  notes: r?.notes ?? 0,
+  inputTokens: r?.input_tokens ?? 0,
+  outputTokens: r?.output_tokens ?? 0,
+  costUsd: r?.cost_usd ?? 0,
+  unpriced: r?.unpriced ?? 0,
+});
+
+class SqliteUsage implements UsageRepository {
+  constructor(private readonly db: Database) {}
+
+  record(entry: UsageRecord): Promise<boolean> {
+    return op(
+      () =>
+        this.db
+          .prepare(
+            `INSERT INTO usage (note_id, user_id, project_id, provider, model, input_tokens, output_tokens, cost_usd, at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (note_id) DO NOTHING`,
+          )
+          .run(
+            entry.noteId,
+            entry.userId,
+            entry.projectId,
+            entry.provider,
+            entry.model,
+            entry.inputTokens,
+            entry.outputTokens,
+            entry.costUsd,
+            entry.at,
+          ).changes === 1,
+    );
+  }
+
+  totals(filter: {
+    userId?: string | undefined;
+    projectId?: string | undefined;
+    from: string;
+    to: string;
+  }): Promise<UsageTotals> {
+    return op(() => {
+      const where = ["at >= ?", "at < ?"];
+      const params: unknown[] = [filter.from, filter.to];
+      if (filter.userId !== undefined) {
+        where.push("user_id = ?");
+        params.push(filter.userId);
+      }
+      if (filter.projectId !== undefined) {
+        where.push("project_id = ?");
+        params.push(filter.projectId);
+      }
+      return toTotals(
+        this.db
+          .prepare<unknown[], UsageSumRow>(`SELECT ${USAGE_SUMS} FROM usage WHERE ${where.join(" AND ")}`)
+          .get(...params),
+      );
+    });
+  }
+
+  totalsByProject(
+    userId: string,
+    from: string,
+    to: string,
+  ): Promise<(UsageTotals & { projectId: string })[]> {
+    return op(() =>
+      this.db
+        .prepare<[string, string, string], UsageSumRow & { project_id: string }>(
+          `SELECT project_id, ${USAGE_SUMS} FROM usage WHERE user_id = ? AND at >= ? AND at < ?
+           GROUP BY project_id ORDER BY project_id`,
+        )
+        .all(userId, from, to)
+        .map((r) => ({ projectId: r.project_id, ...toTotals(r) })),
+    );
+  }
 }
 
 class SqliteIdempotency implements IdempotencyRepository {
@@ -840,6 +944,7 @@ export class SqliteRepositories implements Repositories {
   readonly pages: PageRepository;
   readonly chunks: ChunkRepository;
   readonly notes: NoteRepository;
+  readonly usage: UsageRepository;
   readonly idempotency: IdempotencyRepository;
   private readonly db: Database;
 
@@ -856,6 +961,7 @@ export class SqliteRepositories implements Repositories {
     this.pages = new SqlitePages(this.db);
     this.chunks = new SqliteChunks(this.db);
     this.notes = new SqliteNotes(this.db);
+    this.usage = new SqliteUsage(this.db);
     this.idempotency = new SqliteIdempotency(this.db);
   }
 

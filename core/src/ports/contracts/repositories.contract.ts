@@ -585,6 +585,99 @@ export function describeRepositories(make: () => Promise<ContractSubject<Reposit
 
         expect(await repos.notes.findById(note.id)).toBeNull();
       });
+
+      it("when notes carry a cache key, then only the project's newest ready note with that key is found", async () => {
+        const { owner, project: p } = await owned();
+        const { project: other } = await owned();
+        const { document } = await repos.documents.createOrGetBySha(documentOf(p.id, owner.id));
+        const { document: elsewhere } = await repos.documents.createOrGetBySha(
+          documentOf(other.id, owner.id),
+        );
+        const pending = await repos.notes.create({ ...noteOf(document, owner.id), cacheKey: "k1" });
+        const older = await repos.notes.create({
+          ...noteOf(document, owner.id),
+          cacheKey: "k1",
+          status: "ready",
+        });
+        const newer = await repos.notes.create({
+          ...noteOf(document, owner.id),
+          cacheKey: "k1",
+          status: "ready",
+        });
+        await repos.notes.create({ ...noteOf(document, owner.id), cacheKey: "k2", status: "ready" });
+        await repos.notes.create({ ...noteOf(elsewhere, owner.id), cacheKey: "k3", status: "ready" });
+
+        expect((await repos.notes.findReadyByCacheKey(p.id, "k1"))?.id).toBe(newer.id);
+        expect(await repos.notes.findById(older.id)).toEqual(older);
+        expect((await repos.notes.findById(pending.id))?.cacheKey).toBe("k1");
+        expect(await repos.notes.findReadyByCacheKey(p.id, "k3")).toBeNull();
+        expect(await repos.notes.findReadyByCacheKey(p.id, "missing")).toBeNull();
+      });
+    });
+
+    describe("usage", () => {
+      const usageOf = (
+        noteId: string,
+        userId: string,
+        projectId: string,
+        at: string,
+        costUsd: number | null,
+      ) => ({
+        noteId,
+        userId,
+        projectId,
+        provider: "openai",
+        model: "gpt-4o-mini",
+        inputTokens: 1000,
+        outputTokens: 100,
+        costUsd,
+        at,
+      });
+
+      it("when a note's usage is recorded twice, then it counts once", async () => {
+        const at = "2025-06-10T10:00:00.000Z";
+
+        const first = await repos.usage.record(usageOf("note_1", "usr_a", "prj_1", at, 0.5));
+        const second = await repos.usage.record(usageOf("note_1", "usr_a", "prj_1", at, 0.5));
+
+        expect([first, second]).toEqual([true, false]);
+        expect(
+          await repos.usage.totals({
+            userId: "usr_a",
+            from: "2025-06-01T00:00:00.000Z",
+            to: "2025-07-01T00:00:00.000Z",
+          }),
+        ).toEqual({ notes: 1, inputTokens: 1000, outputTokens: 100, costUsd: 0.5, unpriced: 0 });
+      });
+
+      it("when usage is summed, then it is by user, project and month, unknown prices counted apart", async () => {
+        await repos.usage.record(usageOf("note_1", "usr_a", "prj_1", "2025-06-01T00:00:00.000Z", 0.25));
+        await repos.usage.record(usageOf("note_2", "usr_a", "prj_2", "2025-06-30T23:59:59.999Z", null));
+        await repos.usage.record(usageOf("note_3", "usr_b", "prj_1", "2025-06-15T00:00:00.000Z", 1));
+        await repos.usage.record(usageOf("note_4", "usr_a", "prj_1", "2025-07-01T00:00:00.000Z", 2));
+        const june = { from: "2025-06-01T00:00:00.000Z", to: "2025-07-01T00:00:00.000Z" };
+
+        expect(await repos.usage.totals({ ...june, userId: "usr_a" })).toEqual({
+          notes: 2,
+          inputTokens: 2000,
+          outputTokens: 200,
+          costUsd: 0.25,
+          unpriced: 1,
+        });
+        expect((await repos.usage.totals({ ...june, projectId: "prj_1" })).costUsd).toBe(1.25);
+        expect((await repos.usage.totals({ ...june, userId: "usr_a", projectId: "prj_1" })).notes).toBe(1);
+        expect(await repos.usage.totalsByProject("usr_a", june.from, june.to)).toEqual([
+          { projectId: "prj_1", notes: 1, inputTokens: 1000, outputTokens: 100, costUsd: 0.25, unpriced: 0 },
+          { projectId: "prj_2", notes: 1, inputTokens: 1000, outputTokens: 100, costUsd: 0, unpriced: 1 },
+        ]);
+        expect(await repos.usage.totals({ ...june, userId: "usr_nobody" })).toEqual({
+          notes: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+          unpriced: 0,
+        });
+      });
     });
 
     describe("cascading deletes", () => {

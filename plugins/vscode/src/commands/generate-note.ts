@@ -1,9 +1,17 @@
-import type { AcademicAssist, Document, Note, Template } from "@academic-assist/sdk";
+import {
+  NotFoundError,
+  type AcademicAssist,
+  type Document,
+  type Note,
+  type NoteEstimateParams,
+  type Template,
+} from "@academic-assist/sdk";
 import { noteFileName } from "@academic-assist/sdk/writeback";
 import * as vscode from "vscode";
 import type { Deps } from "../deps.ts";
 import { NotesFolderError } from "../errors.ts";
 import type { LibraryNode } from "../library/library-tree.ts";
+import { costPrompt, type NoteEstimate } from "../notes/cost-prompt.ts";
 import { writeNoteFile, type NoteWriteResult } from "../notes/note-writer.ts";
 import { baseName, uploadAndWait } from "../processing/process-document.ts";
 import { progressMessage } from "../processing/progress-text.ts";
@@ -113,8 +121,21 @@ export async function generateNote(
           if (document.status !== "ready") {
             document = await client.documents.waitUntilDone(document.id, { signal });
           }
-          report({ message: `Generating a ${chosen} note…` });
           const language = deps.config().noteLanguage ?? undefined;
+          report({ message: "Estimating the cost…" });
+          const estimate = await estimateNote(client, document.id, { template: chosen, language }, signal);
+          if (estimate) {
+            const prompt = costPrompt(estimate);
+            if (prompt && !(await confirmCost(prompt))) {
+              deps.log.info(`Note for ${name} not generated: the cost estimate was declined.`);
+              return undefined;
+            }
+            if (estimate.cached) {
+              deps.log.info(`Note for ${name}: an identical note is cached; reusing it (no cost).`);
+              report({ message: `Reusing the cached ${chosen} note…` });
+            }
+          }
+          if (!estimate?.cached) report({ message: `Generating a ${chosen} note…` });
           const created = await client.notes.create(document.id, { template: chosen, language }, { signal });
           let note = created.note;
           if (note.status !== "ready") {
@@ -145,6 +166,29 @@ export async function generateNote(
   deps.library.refresh();
   await announce(deps, result);
   return result;
+}
+
+/** The cost estimate, or undefined from an older server without the estimate route (404). */
+async function estimateNote(
+  client: AcademicAssist,
+  documentId: string,
+  params: NoteEstimateParams,
+  signal: AbortSignal,
+): Promise<NoteEstimate | undefined> {
+  try {
+    return await client.notes.estimate(documentId, params, { signal });
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** Modal confirmation before a paid provider runs; only "Generate" goes ahead. */
+async function confirmCost(prompt: string): Promise<boolean> {
+  const generate: vscode.MessageItem = { title: "Generate" };
+  const cancel: vscode.MessageItem = { title: "Cancel", isCloseAffordance: true };
+  const choice = await vscode.window.showWarningMessage(prompt, { modal: true }, generate, cancel);
+  return choice === generate;
 }
 
 async function announce(deps: Deps, { note, written }: GenerateResult): Promise<void> {

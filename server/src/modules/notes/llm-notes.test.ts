@@ -21,7 +21,8 @@ describe("notes with Anthropic (fake-anthropic-server)", () => {
   const generate = async (template = "summary") => {
     const res = await api.call("POST", `/api/v1/documents/${documentId}/notes`, {
       token,
-      json: { template },
+      // Each test scripts a new provider behaviour: never serve an earlier test's note from the cache.
+      json: { template, cache: false },
     });
     expect(res.status).toBe(202);
     const { note } = await json(res);

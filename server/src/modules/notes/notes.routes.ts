@@ -1,11 +1,17 @@
 import {
   AppError,
+  assertWithinBudget,
   BUILT_IN_TEMPLATES,
+  estimateNote,
+  findCachedNote,
   getTemplate,
+  monthRange,
   newId,
+  noteLanguage,
   nowIso,
   type Access,
   type AppContext,
+  type DocumentRecord,
 } from "@academic-assist/core";
 import type { RequestHandler, Router } from "express";
 import { toJobDto, toNoteDto } from "../../http/dto.ts";
@@ -32,34 +38,118 @@ export function noteRoutes(
     },
   }));
 
+  const templateOf = (id: string) => {
+    const template = getTemplate(id);
+    if (!template) {
+      throw new AppError("validation_failed", `body.template: unknown template "${id}"`, {
+        fieldErrors: [
+          {
+            path: "body.template",
+            message: `unknown template; one of ${BUILT_IN_TEMPLATES.map((t) => t.id).join(", ")}`,
+          },
+        ],
+      });
+    }
+    return template;
+  };
+  const assertReady = (doc: DocumentRecord) => {
+    if (doc.status !== "ready") {
+      throw new AppError(
+        "conflict",
+        `The document ${doc.id} is not ready for notes yet (status: ${doc.status}).`,
+      );
+    }
+  };
+
+  register(router, "notes.estimate", m, async ({ user, params, body }) => {
+    const doc = await access.document(user.id, params.documentId);
+    const template = templateOf(body.template);
+    assertReady(doc);
+    const language = await noteLanguage(app, doc, template, body.language);
+    const { estimate } = await estimateNote(app, doc, template, language);
+    return { status: 200, body: estimate };
+  });
+
+  register(router, "notes.estimateBatch", m, async ({ user, params, body }) => {
+    await access.project(user.id, params.projectId);
+    const template = templateOf(body.template);
+    const items = [];
+    for (const documentId of [...new Set(body.documentIds)]) {
+      const doc = await app.repos.documents.findById(documentId);
+      // Another project's document is as unknown here as a missing one.
+      if (!doc || doc.projectId !== params.projectId) {
+        throw new AppError("not_found", `No document with id ${documentId} in this project.`);
+      }
+      assertReady(doc);
+      const language = await noteLanguage(app, doc, template, body.language);
+      const { estimate } = await estimateNote(app, doc, template, language);
+      items.push({ documentId, ...estimate });
+    }
+    const uncached = items.filter((i) => !i.cached);
+    const total = {
+      inputTokens: uncached.reduce((n, i) => n + i.inputTokens, 0),
+      outputTokens: uncached.reduce((n, i) => n + i.outputTokens, 0),
+      costUsd: uncached.some((i) => i.costUsd === null)
+        ? null
+        : uncached.reduce((n, i) => n + (i.costUsd ?? 0), 0),
+      cached: items.length - uncached.length,
+    };
+    // Offline every item is null (no price applies): the total is then null too, not 0.
+    if (uncached.length === 0 && items.every((i) => i.costUsd === null)) total.costUsd = null;
+    return { status: 200, body: { items, total } };
+  });
+
   register(
     router,
     "notes.create",
     { auth: deps.requireAuth, before: [idempotent(app)] },
     async ({ user, params, body }) => {
       const doc = await access.document(user.id, params.documentId, "editor");
-      const template = getTemplate(body.template);
-      if (!template) {
-        throw new AppError("validation_failed", `body.template: unknown template "${body.template}"`, {
-          fieldErrors: [
-            {
-              path: "body.template",
-              message: `unknown template; one of ${BUILT_IN_TEMPLATES.map((t) => t.id).join(", ")}`,
-            },
-          ],
-        });
-      }
-      if (doc.status !== "ready") {
-        throw new AppError("conflict", `The document is not ready for notes yet (status: ${doc.status}).`);
-      }
-      const project = await app.repos.projects.findById(doc.projectId);
+      const template = templateOf(body.template);
+      assertReady(doc);
+      const language = await noteLanguage(app, doc, template, body.language);
+      const { cacheKey, cachedNote } = await findCachedNote(app, doc, template, language);
       const at = nowIso();
-      const note = await app.repos.notes.create({
-        id: newId("note"),
+      const base = {
         projectId: doc.projectId,
         documentId: doc.id,
         template: body.template,
-        language: body.language ?? template.language ?? project?.language ?? "en",
+        language,
+        createdBy: user.id,
+        createdAt: at,
+        updatedAt: at,
+        cacheKey,
+      };
+      if (body.cache && cachedNote) {
+        // Served from the cache: a ready copy of the identical note, no job, nothing charged.
+        const note = await app.repos.notes.create({
+          ...base,
+          id: newId("note"),
+          status: "ready",
+          title: cachedNote.title,
+          markdown: cachedNote.markdown,
+          contentHash: cachedNote.contentHash,
+          generator: cachedNote.generator,
+          citations: cachedNote.citations,
+          error: null,
+        });
+        await app.events.publish({
+          type: "note.ready",
+          projectId: note.projectId,
+          documentId: note.documentId,
+          jobId: null,
+          noteId: note.id,
+          data: { citations: note.citations, title: note.title, cached: true },
+        });
+        return { status: 200, body: { note: toNoteDto(note), job: null, cached: true } };
+      }
+      if (app.config.LLM_MONTHLY_BUDGET_USD !== undefined) {
+        const { estimate } = await estimateNote(app, doc, template, language);
+        await assertWithinBudget(app, user.id, estimate.costUsd);
+      }
+      const note = await app.repos.notes.create({
+        ...base,
+        id: newId("note"),
         status: "pending",
         title: doc.metadata.title,
         markdown: "",
@@ -67,9 +157,6 @@ export function noteRoutes(
         generator: null,
         citations: null,
         error: null,
-        createdBy: user.id,
-        createdAt: at,
-        updatedAt: at,
       });
       try {
         const job = await app.queue.enqueue(
@@ -84,13 +171,39 @@ export function noteRoutes(
             maxAttempts: app.llm ? app.config.LLM_JOB_MAX_ATTEMPTS : app.config.JOB_MAX_ATTEMPTS,
           },
         );
-        return { status: 202, body: { note: toNoteDto(note), job: toJobDto(job) } };
+        return { status: 202, body: { note: toNoteDto(note), job: toJobDto(job), cached: false } };
       } catch (e) {
         await app.repos.notes.delete(note.id);
         throw e;
       }
     },
   );
+
+  register(router, "usage.get", m, async ({ user, query }) => {
+    const { month, from, to } = monthRange(query.month);
+    let project = null;
+    if (query.projectId) {
+      await access.project(user.id, query.projectId);
+      project = {
+        projectId: query.projectId,
+        ...(await app.repos.usage.totals({ projectId: query.projectId, from, to })),
+      };
+    }
+    const [mine, byProject] = await Promise.all([
+      app.repos.usage.totals({ userId: user.id, projectId: query.projectId, from, to }),
+      app.repos.usage.totalsByProject(user.id, from, to),
+    ]);
+    return {
+      status: 200,
+      body: {
+        month,
+        user: mine,
+        byProject,
+        project,
+        budgetUsd: app.config.LLM_MONTHLY_BUDGET_USD ?? null,
+      },
+    };
+  });
 
   register(router, "notes.list", m, async ({ user, params, query }) => {
     await access.project(user.id, params.projectId);
