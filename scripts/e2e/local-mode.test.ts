@@ -4,60 +4,19 @@
  * Markdown notes out. Citations are checked against the PDF with pdf.js directly — independently of
  * our own extraction and verifier.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import net from "node:net";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AcademicAssist } from "../../sdk/src/index.ts";
 import { main as cli } from "../../sdk/src/cli/main.ts";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const corpus = path.resolve(root, "../shared/corpus");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function startRole(
-  role: "server" | "worker",
-  env: Record<string, string>,
-): ChildProcess & { output: string[] } {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, `${role}/src/main.ts`)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  }) as ChildProcess & { output: string[] };
-  child.output = [];
-  child.stdout!.on("data", (d: Buffer) => child.output.push(d.toString()));
-  child.stderr!.on("data", (d: Buffer) => child.output.push(d.toString()));
-  return child;
-}
-
-async function waitFor<T>(
-  check: () => Promise<T | null | false | undefined>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+import {
+  corpusDir as corpus,
+  repoRoot as root,
+  startLocalBackend,
+  waitFor,
+  type LocalBackend,
+} from "../testing/local-backend.ts";
 
 /** Page texts straight from pdf.js with all whitespace removed: a neutral ground truth for quotes. */
 async function rawPages(file: string): Promise<string[]> {
@@ -105,36 +64,20 @@ function captureIO(env: Record<string, string>, cwd: string) {
 }
 
 describe("local mode end to end (server and worker processes, CLI)", () => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "aa-e2e-data-"));
-  const configHome = mkdtempSync(path.join(os.tmpdir(), "aa-e2e-config-"));
   const workDir = mkdtempSync(path.join(os.tmpdir(), "aa-e2e-work-"));
-  let env: Record<string, string>;
-  let server: ReturnType<typeof startRole>;
-  let worker: ReturnType<typeof startRole>;
+  let backend: LocalBackend;
+  let dataDir: string;
+  let configHome: string;
   let url: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    env = {
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      XDG_CONFIG_HOME: configHome,
-      LOG_LEVEL: "warn",
-      JOB_LEASE_MS: "3000",
-      JOB_BACKOFF_MS: "100",
-      NODE_ENV: "test",
-    };
-    server = startRole("server", env);
-    worker = startRole("worker", env);
-    url = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${url}/readyz`)).ok, 60_000, "server ready");
-    await waitFor(async () => existsSync(path.join(dataDir, "local-server.json")), 20_000, "discovery file");
+    backend = await startLocalBackend();
+    ({ dataDir, configHome, url } = backend);
   }, 90_000);
 
   afterAll(async () => {
-    for (const child of [server, worker]) child?.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 500));
-    for (const dir of [dataDir, configHome, workDir]) rmSync(dir, { recursive: true, force: true });
+    await backend.stop();
+    rmSync(workDir, { recursive: true, force: true });
   });
 
   it("when the server first starts, then it prints an API token and saves it for the CLI (mode 0600)", () => {
@@ -143,7 +86,7 @@ describe("local mode end to end (server and worker processes, CLI)", () => {
     );
     const mode = statSync(path.join(dataDir, "local-server.json")).mode & 0o777;
 
-    expect(server.output.join("")).toContain(discovery.token);
+    expect(backend.server.output.join("")).toContain(discovery.token);
     expect(discovery.token).toMatch(/^aa_/);
     expect(mode).toBe(0o600);
   });
@@ -230,10 +173,12 @@ describe("local mode end to end (server and worker processes, CLI)", () => {
     const jobId = up.job!.id;
     await waitFor(async () => (await client.jobs.retrieve(jobId)).status === "active", 60_000, "job active");
 
+    const worker = backend.worker;
+    const exited = new Promise((r) => worker.once("exit", r));
     worker.kill("SIGKILL");
-    await new Promise((r) => worker.once("exit", r));
+    await exited;
     const during = await client.jobs.retrieve(jobId);
-    worker = startRole("worker", env);
+    await backend.restartWorker();
     const doc = await waitFor(
       async () => {
         const d = await client.documents.retrieve(up.document.id);

@@ -25,7 +25,7 @@ export interface LocalBackend {
   env: Record<string, string>;
   server: ChildProcess & { output: string[] };
   worker: ChildProcess & { output: string[] };
-  /** Kills the worker (SIGKILL) and starts a new one on the same DATA_DIR. */
+  /** Kills the worker (SIGKILL) if it still runs, and starts a new one on the same DATA_DIR. */
   restartWorker(): Promise<void>;
   /** Stops the server only (to test "server down" handling); `stop()` still cleans up. */
   stopServer(): Promise<void>;
@@ -58,11 +58,17 @@ function startRole(
   return child;
 }
 
-async function waitFor(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+/** Polls `check` until it returns a truthy value (errors count as "not yet"); fails after `ms`. */
+export async function waitFor<T>(
+  check: () => Promise<T | null | false | undefined> | T | null | false | undefined,
+  ms: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
-      if (await check()) return;
+      const value = await check();
+      if (value) return value;
     } catch {
       // not up yet
     }
@@ -118,8 +124,11 @@ export async function startLocalBackend(extraEnv: Record<string, string> = {}): 
       return worker;
     },
     async restartWorker() {
-      worker.kill("SIGKILL");
-      await new Promise((r) => worker.once("exit", r));
+      if (worker.exitCode === null && worker.signalCode === null) {
+        const exited = new Promise((r) => worker.once("exit", r));
+        worker.kill("SIGKILL");
+        await exited;
+      }
       worker = startRole("worker", env);
     },
     async stopServer() {

@@ -1,28 +1,43 @@
 import type { Language } from "@academic-assist/sdk/contract";
 import type { NoteTemplateSpec } from "../ports/note-generator.ts";
 
+type Section = NoteTemplateSpec["sections"][number];
+
+// Sections several templates share, written once so their instructions cannot drift apart.
+const SUMMARY: Section = {
+  heading: "Summary",
+  instruction: "What the paper is about and what it found, in a few sentences.",
+};
+const KEY_POINTS: Section = { heading: "Key points", instruction: "The most important claims and findings." };
+const METHODS: Section = {
+  heading: "Methods",
+  instruction: "How the work was done: data, participants, models, procedures.",
+};
+const RESULTS: Section = {
+  heading: "Results",
+  instruction: "The main quantitative and qualitative results.",
+};
+const LIMITATIONS: Section = {
+  heading: "Limitations",
+  instruction: "Limitations, caveats and future work the authors state.",
+};
+
 /** The templates every installation offers. Ids never change once shipped. */
 export const BUILT_IN_TEMPLATES: NoteTemplateSpec[] = [
   {
     id: "summary",
     name: "Summary",
-    sections: [
-      { heading: "Summary", instruction: "What the paper is about and what it found, in a few sentences." },
-      { heading: "Key points", instruction: "The most important claims and findings." },
-      { heading: "Methods", instruction: "How the work was done: data, participants, models, procedures." },
-      { heading: "Results", instruction: "The main quantitative and qualitative results." },
-      { heading: "Limitations", instruction: "Limitations, caveats and future work the authors state." },
-    ],
+    sections: [SUMMARY, KEY_POINTS, METHODS, RESULTS, LIMITATIONS],
   },
   {
     id: "literature-note",
     name: "Literature note",
     sections: [
-      { heading: "Summary", instruction: "What the paper is about and what it found, in a few sentences." },
+      SUMMARY,
       { heading: "Contributions", instruction: "What the paper contributes that is new." },
-      { heading: "Methods", instruction: "How the work was done: data, participants, models, procedures." },
-      { heading: "Results", instruction: "The main quantitative and qualitative results." },
-      { heading: "Limitations", instruction: "Limitations, caveats and future work the authors state." },
+      METHODS,
+      RESULTS,
+      LIMITATIONS,
       { heading: "Key quotes", instruction: "Sentences worth quoting verbatim." },
     ],
   },
@@ -72,13 +87,7 @@ export const BUILT_IN_TEMPLATES: NoteTemplateSpec[] = [
     name: "日本語要約 (Japanese summary)",
     description: "A summary in Japanese; quotes stay in the paper's language.",
     language: "ja",
-    sections: [
-      { heading: "Summary", instruction: "What the paper is about and what it found, in a few sentences." },
-      { heading: "Key points", instruction: "The most important claims and findings." },
-      { heading: "Methods", instruction: "How the work was done: data, participants, models, procedures." },
-      { heading: "Results", instruction: "The main quantitative and qualitative results." },
-      { heading: "Limitations", instruction: "Limitations, caveats and future work the authors state." },
-    ],
+    sections: [SUMMARY, KEY_POINTS, METHODS, RESULTS, LIMITATIONS],
   },
 ];
 
