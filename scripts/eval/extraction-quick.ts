@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { extractPdfInProcess } from "../../core/src/extraction/index.ts";
+import { nameKey, normalizeForMatch } from "./match.ts";
 
 interface GroundTruth {
   title: string;
@@ -21,19 +22,6 @@ interface GroundTruth {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const corpus = path.resolve(repoRoot, "../shared/corpus");
-
-/** NFKC, lowercase, punctuation stripped, whitespace collapsed, no spaces around CJK. */
-export function normalizeForMatch(s: string): string {
-  return s
-    .normalize("NFKC")
-    .toLowerCase()
-    .replace(/[\p{P}\p{S}]/gu, " ")
-    .replace(/\s+/g, " ")
-    .replace(/ (?=[\u3000-\u9FFF\uFF00-\uFFEF])|(?<=[\u3000-\u9FFF\uFF00-\uFFEF]) /gu, "")
-    .trim();
-}
-
-const nameKey = (s: string) => normalizeForMatch(s).replace(/\s+/g, "");
 
 function authorF1(expected: string[], got: string[]): number {
   const e = new Set(expected.map(nameKey));

@@ -25,6 +25,7 @@ import {
   normalizeForCer,
   passageCer,
 } from "../../core/src/extraction/text-metrics.ts";
+import { nameKey, normalizeForMatch } from "./match.ts";
 
 interface GroundTruth {
   title: string;
@@ -79,19 +80,6 @@ const tally = (): Tally => ({
   cerChars: 0,
   failures: new Map(),
 });
-
-/** NFKC, lowercase, punctuation stripped, whitespace collapsed, no spaces around CJK (as extraction-quick). */
-function normalizeForMatch(s: string): string {
-  return s
-    .normalize("NFKC")
-    .toLowerCase()
-    .replace(/[\p{P}\p{S}]/gu, " ")
-    .replace(/\s+/g, " ")
-    .replace(/ (?=[\u3000-\u9FFF\uFF00-\uFFEF])|(?<=[\u3000-\u9FFF\uFF00-\uFFEF]) /gu, "")
-    .trim();
-}
-
-const nameKey = (s: string) => normalizeForMatch(s).replace(/\s+/g, "");
 
 function similarity(a: string, b: string): number {
   const x = normalizeForCer(a).toLowerCase();

@@ -1,6 +1,6 @@
 import { badRequest } from "../../errors/app-error.ts";
 import type { IndexedChunk, SearchIndex, SearchIndexHit, SearchRequest } from "../../ports/search-index.ts";
-import { openDatabase, type Database } from "../sqlite/database.ts";
+import { openDatabase, pingDatabase, type Database } from "../sqlite/database.ts";
 import { guard } from "../sqlite/errors.ts";
 import { runMigrations, type Migration } from "../sqlite/migrations.ts";
 import { makeSnippet } from "./fts5-snippet.ts";
@@ -199,11 +199,7 @@ export class Fts5SearchIndex implements SearchIndex {
 
   /** True when the file answers a trivial query. */
   async ping(): Promise<boolean> {
-    try {
-      return this.db.prepare<[], number>("SELECT 1").pluck().get() === 1;
-    } catch {
-      return false;
-    }
+    return pingDatabase(this.db);
   }
 
   /** Closes the file. */

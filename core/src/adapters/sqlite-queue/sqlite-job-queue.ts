@@ -21,7 +21,7 @@ import type {
 } from "../../ports/job-queue.ts";
 import type { ListOptions } from "../../ports/repositories.ts";
 import { afterCursor, toPage } from "../sqlite/cursor.ts";
-import { openDatabase, type Database } from "../sqlite/database.ts";
+import { openDatabase, pingDatabase, type Database } from "../sqlite/database.ts";
 import { guard, parseJson, parseJsonOrNull } from "../sqlite/errors.ts";
 import { runMigrations } from "../sqlite/migrations.ts";
 import { QUEUE_MIGRATIONS } from "./schema.ts";
@@ -576,11 +576,7 @@ export class SqliteJobQueue implements JobQueue {
 
   /** True when the file answers a trivial query. */
   async ping(): Promise<boolean> {
-    try {
-      return this.db.prepare<[], number>("SELECT 1").pluck().get() === 1;
-    } catch {
-      return false;
-    }
+    return pingDatabase(this.db);
   }
 
   /** Closes every consumer (draining running jobs, see {@link QueueConsumer.close}) and the file. */

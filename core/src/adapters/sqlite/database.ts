@@ -19,3 +19,12 @@ export function openDatabase(file: string): Database {
   db.pragma("foreign_keys = ON");
   return db;
 }
+
+/** True when the connection answers a trivial query (for /readyz). */
+export function pingDatabase(db: Database): boolean {
+  try {
+    return db.prepare<[], number>("SELECT 1").pluck().get() === 1;
+  } catch {
+    return false;
+  }
+}

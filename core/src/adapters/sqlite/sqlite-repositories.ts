@@ -38,7 +38,7 @@ import type {
   UserRepository,
 } from "../../ports/repositories.ts";
 import { afterCursor, toPage } from "./cursor.ts";
-import { openDatabase, type Database } from "./database.ts";
+import { openDatabase, pingDatabase, type Database } from "./database.ts";
 import { guard, parseJson, parseJsonOrNull, sqliteCode, toJsonOrNull } from "./errors.ts";
 import { runMigrations } from "./migrations.ts";
 import { REPOSITORY_MIGRATIONS } from "./schema.ts";
@@ -967,11 +967,7 @@ export class SqliteRepositories implements Repositories {
 
   /** True when the file answers a trivial query. */
   async ping(): Promise<boolean> {
-    try {
-      return this.db.prepare<[], number>("SELECT 1").pluck().get() === 1;
-    } catch {
-      return false;
-    }
+    return pingDatabase(this.db);
   }
 
   /** Closes the connection; later calls fail with `service_unavailable`. */
