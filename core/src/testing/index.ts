@@ -25,3 +25,4 @@ export { startFakeOpenAiServer } from "./fake-openai-server.ts";
 export type { FakeLlmRequest, FakeLlmServer, FakeReply, FakeScript } from "./fake-llm-server.ts";
 export { scriptedNoteReply } from "./scripted-note-reply.ts";
 export { openPdf, renderPageForOcr } from "../extraction/index.ts";
+export { serviceUrl } from "./services.ts";
