@@ -14,19 +14,49 @@ export const CoreConfigSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** pino level. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** MongoDB connection string; unset = SQLite in DATA_DIR (issue #3 adds the MongoDB adapter). */
+  /** MongoDB connection string (e.g. a MongoDB Atlas SRV URL); unset = SQLite in DATA_DIR. Never logged. */
   MONGODB_URL: z.string().optional(),
-  /** Redis for BullMQ and events; unset = the SQLite queue. */
+  /** Database name when MONGODB_URL names none (default `academic_assist`). */
+  MONGODB_DB: z.string().min(1).optional(),
+  /** Redis for BullMQ and job events, as a URL (`redis://` or `rediss://` for TLS); unset = the SQLite queue. */
   REDIS_URL: z.string().optional(),
+  /** Redis host and port, the original design's alternative to REDIS_URL. */
   REDIS_HOST: z.string().optional(),
-  REDIS_PORT: z.coerce.number().int().optional(),
-  /** Elasticsearch 8 / OpenSearch; unset = SQLite FTS5. */
+  REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(6379),
+  /** Redis AUTH password (with REDIS_HOST). Never logged. */
+  REDIS_PASSWORD: z.string().optional(),
+  /** Connect to REDIS_HOST over TLS (ElastiCache with in-transit encryption). */
+  REDIS_TLS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+  /** Key prefix of the BullMQ queues and the event stream, so several deployments can share a Redis. */
+  REDIS_PREFIX: z.string().min(1).default("aa"),
+  /**
+   * What to do when Redis's `maxmemory-policy` is not `noeviction` (an evicting Redis silently drops
+   * queued jobs): `refuse` stops the process, `warn` logs an error and goes on.
+   */
+  REDIS_EVICTION_POLICY_CHECK: z.enum(["refuse", "warn"]).default("refuse"),
+  /** Elasticsearch 8 URL; unset (and no OPENSEARCH_URL) = SQLite FTS5. */
   ELASTICSEARCH_URL: z.string().optional(),
+  /** OpenSearch URL (Amazon OpenSearch Service or self-hosted). */
   OPENSEARCH_URL: z.string().optional(),
+  /** Prefix of the search index names, so several deployments can share a cluster. */
+  SEARCH_INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, "lowercase letters, digits, - and _ only")
+    .default("academic-assist"),
   /** S3 bucket for originals; unset = local disk under DATA_DIR/blobs. */
   S3_BUCKET_NAME: z.string().optional(),
+  /** The bucket's region; required with S3_BUCKET_NAME. */
   S3_REGION: z.string().optional(),
-  S3_ENDPOINT: z.string().optional(),
+  /** Endpoint of an S3-compatible server (path-style addressing is used then). */
+  S3_ENDPOINT: z.url().optional(),
+  /** Server-side encryption of stored originals: `AES256` (SSE-S3, default) or `aws:kms`. */
+  S3_SSE: z.enum(["AES256", "aws:kms"]).default("AES256"),
+  /** KMS key for `S3_SSE=aws:kms` (default: the account's aws/s3 key). */
+  S3_KMS_KEY_ID: z.string().optional(),
+  /** Explicit S3 credentials; unset = the AWS default chain (task role on ECS). Never logged. */
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   /**
@@ -99,27 +129,40 @@ export function parseCoreConfig(env: Record<string, string | undefined>): CoreCo
 
 export function finish<T extends z.infer<typeof CoreConfigSchema>>(data: T): T & { dataDir: string } {
   const problems: string[] = [];
-  const unsupported = (
-    [
-      "MONGODB_URL",
-      "REDIS_URL",
-      "REDIS_HOST",
-      "ELASTICSEARCH_URL",
-      "OPENSEARCH_URL",
-      "S3_BUCKET_NAME",
-    ] as const
-  ).filter((k) => data[k]);
-  for (const k of unsupported) {
-    problems.push(
-      `  - ${k}: production adapters are not in this build yet (issue #3); unset it to use the embedded store`,
-    );
-  }
+  problems.push(...storeProblems(data));
   problems.push(...llmProblems(data));
   if (data.NODE_ENV === "production" && !data.SECRET_KEY) {
     problems.push("  - SECRET_KEY: required when NODE_ENV=production");
   }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
   return { ...data, dataDir: path.resolve(data.DATA_DIR) };
+}
+
+/** Contradictory or incomplete production-store settings, one line each (values never echoed). */
+function storeProblems(data: z.infer<typeof CoreConfigSchema>): string[] {
+  const out: string[] = [];
+  if (data.MONGODB_URL && !/^mongodb(\+srv)?:\/\//.test(data.MONGODB_URL)) {
+    out.push("  - MONGODB_URL: must start with mongodb:// or mongodb+srv://");
+  }
+  if (data.REDIS_URL && data.REDIS_HOST) out.push("  - REDIS_URL: set REDIS_URL or REDIS_HOST, not both");
+  if (data.REDIS_URL && !/^rediss?:\/\//.test(data.REDIS_URL)) {
+    out.push("  - REDIS_URL: must start with redis:// or rediss://");
+  }
+  if (data.ELASTICSEARCH_URL && data.OPENSEARCH_URL) {
+    out.push("  - ELASTICSEARCH_URL: set ELASTICSEARCH_URL or OPENSEARCH_URL, not both");
+  }
+  for (const key of ["ELASTICSEARCH_URL", "OPENSEARCH_URL"] as const) {
+    const value = data[key];
+    if (value && !/^https?:\/\//.test(value)) out.push(`  - ${key}: must be an http:// or https:// URL`);
+  }
+  if (data.S3_BUCKET_NAME && !data.S3_REGION) out.push("  - S3_REGION: required with S3_BUCKET_NAME");
+  if (!data.S3_BUCKET_NAME && (data.S3_ENDPOINT || data.S3_KMS_KEY_ID)) {
+    out.push("  - S3_BUCKET_NAME: required when S3_ENDPOINT or S3_KMS_KEY_ID is set");
+  }
+  if (Boolean(data.AWS_ACCESS_KEY_ID) !== Boolean(data.AWS_SECRET_ACCESS_KEY)) {
+    out.push("  - AWS_SECRET_ACCESS_KEY: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY together");
+  }
+  return out;
 }
 
 /** What the chosen LLM provider still needs, one line per missing variable (values never echoed). */

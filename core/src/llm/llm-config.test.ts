@@ -19,8 +19,8 @@ describe("LLM configuration", () => {
     );
   });
 
-  it("when openai-compatible lacks its URL and model and a production adapter is set, then every problem is listed", () => {
-    const listed = problems({ LLM_PROVIDER: "openai-compatible", MONGODB_URL: "mongodb://x" });
+  it("when openai-compatible lacks its URL and model and a store URL is malformed, then every problem is listed", () => {
+    const listed = problems({ LLM_PROVIDER: "openai-compatible", MONGODB_URL: "postgres://x" });
 
     expect(listed.split("\n")).toHaveLength(3);
     expect(listed).toMatch(/OPENAI_BASE_URL/);
