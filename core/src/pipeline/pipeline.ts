@@ -179,6 +179,8 @@ export async function indexDocument(app: AppContext, ctx: JobContext<"indexing">
         pageEnd: c.pageEnd,
         section: c.section,
       })),
+      // Ready must mean searchable: the write resolves once the chunks are visible.
+      { waitUntilSearchable: true },
     );
     if (result.failed.length > 0) {
       throw new AppError(
@@ -186,7 +188,6 @@ export async function indexDocument(app: AppContext, ctx: JobContext<"indexing">
         `${result.failed.length} of ${chunks.length} passages could not be indexed: ${result.failed[0]?.reason ?? "unknown"}`,
       );
     }
-    await app.search.refresh();
     await setDocument(app, doc, { status: "ready", progress: null, error: null }, ctx.job.id);
   } catch (error) {
     if (isLastAttempt(ctx, error)) {

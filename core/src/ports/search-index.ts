@@ -9,6 +9,15 @@ export interface IndexedChunk {
   section: string | null;
 }
 
+export interface IndexChunksOptions {
+  /**
+   * Resolve only once the indexed chunks are visible to search (Elasticsearch/OpenSearch:
+   * `refresh=wait_for`, which waits for the next scheduled refresh instead of forcing one). For the
+   * last write before a document is marked ready.
+   */
+  waitUntilSearchable?: boolean;
+}
+
 export interface SearchRequest {
   text: string;
   /** Only chunks of these projects (the caller's); an empty list finds nothing. */
@@ -35,9 +44,13 @@ export interface SearchIndexHit {
 
 /** Full-text search over chunks: BM25-ranked, English and Japanese (CJK substrings found). */
 export interface SearchIndex {
-  /** Indexes (or re-indexes, by chunkId) the chunks; reports the ones that could not be indexed. */
+  /**
+   * Indexes (or re-indexes, by chunkId) the chunks; reports the ones that could not be indexed, each
+   * with the reason (a chunk is never dropped silently).
+   */
   indexChunks(
     chunks: IndexedChunk[],
+    options?: IndexChunksOptions,
   ): Promise<{ indexed: number; failed: { chunkId: string; reason: string }[] }>;
   /** Removes every chunk of the document. */
   deleteDocument(documentId: string): Promise<void>;

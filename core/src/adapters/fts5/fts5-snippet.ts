@@ -5,11 +5,13 @@ const SNIPPET_LENGTH = 200;
 /** How far a snippet edge may move to land on a word boundary. */
 const ALIGN_SLACK = 30;
 
-interface Match {
+/** One matched range of a text, and which query term it matched (for picking the densest window). */
+export interface SnippetMatch {
   start: number;
   end: number;
   term: number;
 }
+type Match = SnippetMatch;
 
 const fold = (s: string): string =>
   s
@@ -47,7 +49,7 @@ function findMatches(text: string, terms: QueryTerms): Match[] {
 }
 
 /** The window of matches holding the most distinct terms, then the most matches. */
-function densest(matches: Match[]): { start: number; end: number } | null {
+function densest(matches: readonly Match[]): { start: number; end: number } | null {
   let best: { start: number; end: number; score: number } | null = null;
   for (let i = 0; i < matches.length; i++) {
     const first = matches[i]!;
@@ -109,7 +111,18 @@ export function makeSnippet(
   text: string,
   terms: QueryTerms,
 ): { snippet: string; highlights: { start: number; end: number }[] } {
-  const matches = findMatches(text, terms);
+  return cutSnippet(text, findMatches(text, terms));
+}
+
+/**
+ * About {@link SNIPPET_LENGTH} characters of `text` around the densest cluster of `matches` (sorted by
+ * start), cut at word boundaries, with the matched ranges as offsets into the snippet. Shared with the
+ * Elasticsearch/OpenSearch adapters, which take their matches from the engine's highlighter.
+ */
+export function cutSnippet(
+  text: string,
+  matches: readonly SnippetMatch[],
+): { snippet: string; highlights: { start: number; end: number }[] } {
   const focus = densest(matches) ?? { start: 0, end: 0 };
   const pad = Math.max(0, Math.floor((SNIPPET_LENGTH - (focus.end - focus.start)) / 2));
   let start = Math.max(0, focus.start - pad);
