@@ -1,8 +1,20 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { createServer, connect } from "node:net";
 import { homedir } from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 
 /**
  * Shared plumbing of `scripts/services/`: each service module exports a {@link ServiceLauncher} that
@@ -135,4 +147,69 @@ export function run(
         : reject(new Error(`${command} ${args.join(" ")} exited ${String(code)}:\n${output.slice(-4000)}`)),
     );
   });
+}
+
+/** Maven Central, where the JVM servers of the service tests (Elasticsearch, OpenSearch) and their modules come from. */
+export const MAVEN_CENTRAL = "https://repo.maven.apache.org/maven2";
+
+/**
+ * Downloads `url` into `dir` once and returns the file's path. The file is verified against the SHA-1
+ * that Maven repositories publish beside every artifact (`<url>.sha1`) and only then moved into place,
+ * so an interrupted or corrupted download is never mistaken for a cached one.
+ */
+export async function downloadVerified(
+  url: string,
+  dir: string,
+  log: (line: string) => void,
+): Promise<string> {
+  const file = path.join(dir, path.basename(new URL(url).pathname));
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const sums = await fetch(`${url}.sha1`);
+  if (!sums.ok) throw new Error(`GET ${url}.sha1 answered ${sums.status}`);
+  const expected = (await sums.text()).trim().split(/\s+/)[0]!.toLowerCase();
+  log(`downloading ${url}…`);
+  const response = await fetch(url);
+  if (!response.ok || !response.body) throw new Error(`GET ${url} answered ${response.status}`);
+  const partial = `${file}.${process.pid}.partial`;
+  const hash = createHash("sha1");
+  const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  body.on("data", (chunk: Buffer) => hash.update(chunk));
+  await pipeline(body, createWriteStream(partial));
+  const actual = hash.digest("hex");
+  if (actual !== expected) {
+    rmSync(partial, { force: true });
+    throw new Error(`${url}: SHA-1 ${actual} does not match the published ${expected}`);
+  }
+  renameSync(partial, file);
+  return file;
+}
+
+/**
+ * Unzips `zip` (whose entries sit under one top folder `top`) into `dir` once; returns `<dir>/<top>`.
+ * Unpacks into a scratch folder first, so a half-unpacked tree is never used.
+ */
+export async function unzipOnce(zip: string, dir: string, top: string): Promise<string> {
+  const target = path.join(dir, top);
+  if (existsSync(target)) return target;
+  // One scratch folder per call: several launchers unpack at once in one process.
+  mkdirSync(dir, { recursive: true });
+  const scratch = mkdtempSync(path.join(dir, ".unpack-"));
+  try {
+    await run("unzip", ["-q", zip, "-d", scratch]);
+    if (!existsSync(target)) renameSync(path.join(scratch, top), target);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return target;
+}
+
+/** The Java installation to run JVM servers with: `JAVA_HOME`, else the one `java` on the PATH belongs to. */
+export function javaHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.JAVA_HOME) return env.JAVA_HOME;
+  for (const dir of (env.PATH ?? "").split(path.delimiter)) {
+    const java = path.join(dir, "java");
+    if (existsSync(java)) return path.dirname(path.dirname(realpathSync(java)));
+  }
+  throw new Error("No Java found: install Java 17 or set JAVA_HOME.");
 }

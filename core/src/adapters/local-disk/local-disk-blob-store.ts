@@ -4,9 +4,7 @@ import { access, mkdir, open, readFile, rename, rm, stat } from "node:fs/promise
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { AppError, badRequest, notFound, unavailable } from "../../errors/app-error.ts";
 import type { BlobStore } from "../../ports/blob-store.ts";
-
-const KEY_PATTERN = /^[a-z0-9][a-z0-9/_.-]*$/;
-const MAX_KEY_LENGTH = 1024;
+import { assertBlobKey, assertByteRange } from "../blob-keys.ts";
 
 const errnoCode = (error: unknown): string | undefined =>
   typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
@@ -68,12 +66,7 @@ export class LocalDiskBlobStore implements BlobStore {
     range?: { start: number; end?: number },
   ): Promise<AsyncIterable<Uint8Array> & NodeJS.ReadableStream> {
     const path = this.pathOf(key);
-    if (range) {
-      const validStart = Number.isSafeInteger(range.start) && range.start >= 0;
-      const validEnd =
-        range.end === undefined || (Number.isSafeInteger(range.end) && range.end >= range.start);
-      if (!validStart || !validEnd) throw badRequest(`Invalid byte range ${range.start}-${range.end ?? ""}.`);
-    }
+    if (range) assertByteRange(range);
     let handle;
     try {
       handle = await open(path, "r");
@@ -127,20 +120,7 @@ export class LocalDiskBlobStore implements BlobStore {
 
   /** The file of `key`, after checking the key cannot escape the root. */
   private pathOf(key: string): string {
-    const valid =
-      typeof key === "string" &&
-      key.length <= MAX_KEY_LENGTH &&
-      KEY_PATTERN.test(key) &&
-      !key.includes("..") &&
-      !key.includes("//") &&
-      !key.endsWith("/") &&
-      !key.split("/").some((segment) => segment.startsWith("."));
-    if (!valid) {
-      throw badRequest(
-        `Invalid blob key ${JSON.stringify(key)}: use lowercase letters, digits and / _ . - without "..".`,
-        [{ path: "key", message: "invalid blob key" }],
-      );
-    }
+    assertBlobKey(key);
     const path = resolve(this.root, key);
     if (!path.startsWith(this.root + sep)) throw badRequest(`Invalid blob key ${JSON.stringify(key)}.`);
     return path;
