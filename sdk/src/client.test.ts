@@ -651,6 +651,7 @@ describe("waitUntilDone", () => {
         title: null,
         markdown: ready ? "# x" : "",
         contentHash: null,
+        revision: 1,
         generator: null,
         citations: null,
         error: null,

@@ -37,6 +37,8 @@ export type {
   NoteEstimateBatchParams,
   NoteEstimateParams,
   NoteListParams,
+  NoteUpdateOptions,
+  NoteUpdateParams,
   NoteWaitOptions,
 } from "./resources/notes.ts";
 export type { UsageParams } from "./resources/usage.ts";

@@ -52,6 +52,7 @@ export function makeNote(overrides: Partial<Note> = {}): Note {
     title: "A Paper",
     markdown: "---\ntitle: A Paper\n---\nBody [p. 1]\n",
     contentHash: null,
+    revision: 1,
     generator: { provider: "extractive", model: "extractive-1" },
     citations: { total: 1, verified: 1, unverified: 0 },
     error: null,

@@ -116,11 +116,19 @@ export interface NoteRecord {
   createdAt: string;
   updatedAt: string;
   /**
+   * Optimistic-concurrency version: 1 when created, one more on every update (generation and user
+   * edits alike). The note's ETag is `"<revision>"`.
+   */
+  revision: number;
+  /**
    * Identity of the generation request (document sha256, template, language, provider, model),
    * hashed; a ready note with the same key in the same project is copied instead of generated again.
    */
   cacheKey?: string | null | undefined;
 }
+
+/** A note as handed to `notes.create`: the store sets `revision` to 1. */
+export type NewNoteRecord = Omit<NoteRecord, "revision">;
 
 /** What one generated note cost: recorded once per note (keyed by `noteId`) when it becomes ready. */
 export interface UsageRecord {

@@ -4,6 +4,7 @@ import type {
   ChunkRecord,
   DocumentRecord,
   MembershipRecord,
+  NewNoteRecord,
   NoteRecord,
   PageRecord,
   ProjectRecord,
@@ -107,19 +108,35 @@ export interface ChunkRepository {
   listByDocument(documentId: string): Promise<ChunkRecord[]>;
 }
 
+/** What a user's edit of a note may change. */
+export type NoteEdit = Partial<Pick<NoteRecord, "title" | "markdown" | "contentHash">>;
+
 export interface NoteRepository {
-  create(note: NoteRecord): Promise<NoteRecord>;
+  /** Stores a new note at revision 1; throws AppError `conflict` when the id exists. */
+  create(note: NewNoteRecord): Promise<NoteRecord>;
   findById(id: string): Promise<NoteRecord | null>;
   listByProject(
     projectId: string,
     options: ListOptions & { documentId?: string | undefined },
   ): Promise<Page<NoteRecord>>;
-  /** Applies a partial update and returns the new record (null when gone). */
+  /** Applies a partial update, bumps `revision`, and returns the new record (null when gone). */
   update(
     id: string,
     patch: Partial<
       Pick<NoteRecord, "status" | "title" | "markdown" | "contentHash" | "generator" | "citations" | "error">
     >,
+    at: string,
+  ): Promise<NoteRecord | null>;
+  /**
+   * Compare-and-set for user edits: applies `patch` and bumps `revision` only when the note is still
+   * at `expectedRevision`, atomically (of two concurrent calls with the same expected revision,
+   * exactly one succeeds). Returns the new record, or null when the note is gone or at another
+   * revision (nothing is written then).
+   */
+  updateIfRevision(
+    id: string,
+    expectedRevision: number,
+    patch: NoteEdit,
     at: string,
   ): Promise<NoteRecord | null>;
   delete(id: string): Promise<void>;

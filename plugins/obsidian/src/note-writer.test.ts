@@ -24,6 +24,7 @@ async function serverNote(title: string | null, body: string): Promise<Note> {
     title,
     markdown: `---\ntitle: ${JSON.stringify(title)}\ncontent_hash: "${hash}"\n---\n${body}`,
     contentHash: hash,
+    revision: 1,
     generator: { provider: "extractive", model: "extractive-v1" },
     citations: { total: 2, verified: 1, unverified: 1 },
     error: null,

@@ -26,6 +26,8 @@ export interface Endpoint {
   auth: boolean;
   params?: z.ZodObject;
   query?: z.ZodObject;
+  /** Request headers the endpoint reads (documented; the handler checks them). */
+  headers?: z.ZodObject;
   body?: z.ZodType;
   /** Raw request bodies (uploads): media types accepted instead of JSON. */
   rawBody?: string[];
@@ -407,6 +409,20 @@ export const endpoints = {
     params: N.NoteIdParams,
     responses: { 200: ok(N.Note) },
     errors: [404],
+  }),
+  "notes.update": endpoint({
+    id: "notes.update",
+    method: "patch",
+    path: "/notes/{noteId}",
+    tag: "notes",
+    auth: true,
+    summary:
+      "Replace a ready note's Markdown (and optionally its title) if it is unchanged since you read it (owner, editor; `If-Match` required)",
+    params: N.NoteIdParams,
+    headers: N.NoteUpdateHeaders,
+    body: N.NoteUpdateBody,
+    responses: { 200: ok(N.Note) },
+    errors: [403, 404, 409, 428],
   }),
   "notes.delete": endpoint({
     id: "notes.delete",

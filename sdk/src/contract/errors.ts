@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   conflict: 409,
   email_taken: 409,
   idempotency_conflict: 409,
-  // 413 / 415 / 422
+  // 413 / 415 / 422 / 428
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_pages: 422,
@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   pdf_corrupt: 422,
   /** The LLM provider declined to answer (refusal, content filter, request it will not serve). */
   llm_refused: 422,
+  /** The request must be conditional: send `If-Match` with the resource's ETag (optimistic concurrency). */
+  precondition_required: 428,
   // 429
   rate_limited: 429,
   // 5xx

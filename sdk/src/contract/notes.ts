@@ -54,8 +54,17 @@ export const Note = z
     title: z.string().nullable(),
     /** The whole note: YAML frontmatter then Markdown. Empty until `status` is `ready`. */
     markdown: z.string(),
-    /** sha256 of `markdown`, also written into its frontmatter; detects user edits on write-back. */
+    /**
+     * sha256 of the body of `markdown` (see `contentHash` in `./writeback`); the generator also writes
+     * it into the frontmatter, which detects user edits on write-back. An edit through the API
+     * recomputes this field but leaves the frontmatter's `content_hash` as sent.
+     */
     contentHash: z.string().nullable(),
+    /**
+     * Starts at 1 and grows by one on every change of the note (generation, edits). The note's ETag
+     * is this number in quotes (`"3"`): send it as `If-Match` to edit the note.
+     */
+    revision: z.number().int().positive(),
     generator: Generator.nullable(),
     citations: CitationStats.nullable(),
     error: JobError.nullable(),
@@ -91,6 +100,34 @@ export const NoteCreateResult = z
 export type NoteCreateResult = z.infer<typeof NoteCreateResult>;
 
 export const NoteIdParams = z.object({ noteId: Id });
+
+/**
+ * Longest note Markdown an edit may store, in UTF-16 code units. Chosen so that even an all-CJK
+ * note (3 bytes a character in UTF-8) fits the server's 1 MB JSON body limit.
+ */
+export const NOTE_MARKDOWN_MAX_CHARS = 200_000;
+
+export const NoteUpdateBody = z
+  .object({
+    /** The whole note (frontmatter and body) as it should now be stored. */
+    markdown: z.string().max(NOTE_MARKDOWN_MAX_CHARS),
+    /** A new title; the title is kept when omitted. */
+    title: z.string().trim().min(1).max(500).optional(),
+  })
+  .meta({ id: "NoteUpdateBody" });
+export type NoteUpdateParams = z.input<typeof NoteUpdateBody>;
+
+/** Request headers of `PATCH /notes/{noteId}`. */
+export const NoteUpdateHeaders = z.object({
+  /**
+   * The ETag of the note the edit is based on (from `GET /notes/{noteId}`, or `"<revision>"`).
+   * Missing: 428 `precondition_required`; no longer current: 409 `conflict`.
+   */
+  "If-Match": z.string().min(1).max(200).meta({ description: 'The note\'s ETag, e.g. `"3"`' }),
+});
+
+/** The ETag of a note at `revision`: the revision number as a strong entity tag, `"3"`. */
+export const noteEtag = (revision: number): string => `"${revision}"`;
 export const NoteListQuery = PageParams.extend({ documentId: Id.optional() });
 export type NoteListParams = z.input<typeof NoteListQuery>;
 

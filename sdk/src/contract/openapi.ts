@@ -11,6 +11,7 @@ const STATUS_TEXT: Record<number, string> = {
   413: "Upload larger than the limit",
   415: "Unsupported file type",
   422: "The input cannot be processed",
+  428: "The request must be conditional (send If-Match)",
   429: "Too many requests",
   500: "Unexpected error",
   503: "A dependency is unavailable",
@@ -54,6 +55,7 @@ function parametersOf(e: Endpoint, components: Record<string, unknown>): unknown
   for (const [where, obj] of [
     ["path", e.params],
     ["query", e.query],
+    ["header", e.headers],
   ] as const) {
     if (!obj) continue;
     const json = toSchema(obj, "input", components) as {

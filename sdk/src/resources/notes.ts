@@ -4,12 +4,14 @@ import {
   NoteCreateResult,
   NoteEstimate,
   NoteEstimateBatch,
+  noteEtag,
   pageOf,
   Progress,
   type Event,
   type NoteCreateParams,
   type NoteEstimateBatchParams,
   type NoteEstimateParams,
+  type NoteUpdateParams,
 } from "../contract/index.ts";
 import type { RequestOptions } from "../core/api-client.ts";
 import { ProcessingFailedError } from "../core/errors.ts";
@@ -17,7 +19,17 @@ import { PagePromise, type PageParams } from "../core/pagination.ts";
 import { APIResource } from "../core/resource.ts";
 import { waitFor, type WaitOptions } from "../core/wait.ts";
 
-export type { NoteCreateParams, NoteEstimateBatchParams, NoteEstimateParams };
+export type { NoteCreateParams, NoteEstimateBatchParams, NoteEstimateParams, NoteUpdateParams };
+
+/** Options of {@link Notes.update}. */
+export interface NoteUpdateOptions extends RequestOptions {
+  /**
+   * The version the edit is based on: the note's `revision` (as read), or its ETag (`"3"`). When
+   * someone changed the note since, the server answers 409 `conflict` (a `ConflictError`) and
+   * nothing is written: read the note again and merge.
+   */
+  ifMatch: number | string;
+}
 
 export interface NoteListParams extends PageParams {
   /** The project whose notes to list. */
@@ -98,6 +110,24 @@ export class Notes extends APIResource {
         },
         NotePage,
       ),
+    );
+  }
+
+  /**
+   * Replaces a ready note's Markdown (and optionally its title), only if the note is still at the
+   * revision in `options.ifMatch`. Resolves with the updated note (its `revision` one higher).
+   */
+  update(noteId: string, params: NoteUpdateParams, options: NoteUpdateOptions): Promise<Note> {
+    const { ifMatch, ...rest } = options;
+    const etag = typeof ifMatch === "number" ? noteEtag(ifMatch) : ifMatch;
+    return this._client.request(
+      {
+        endpoint: endpoints["notes.update"],
+        params: { noteId },
+        body: params,
+        options: { ...rest, headers: { ...rest.headers, "If-Match": etag } },
+      },
+      Note,
     );
   }
 

@@ -88,6 +88,7 @@ export const toNoteDto = (n: NoteRecord): Note => ({
   title: n.title,
   markdown: n.markdown,
   contentHash: n.contentHash,
+  revision: n.revision,
   generator: n.generator,
   citations: n.citations,
   error: n.error,

@@ -32,6 +32,7 @@ const TITLES: Record<ErrorCode, string> = {
   extraction_timeout: "Extraction timed out",
   budget_exceeded: "Monthly LLM budget exceeded",
   llm_refused: "The language model declined",
+  precondition_required: "Precondition required",
   llm_misconfigured: "Language model misconfigured",
   llm_unavailable: "Language model unavailable",
   llm_invalid_output: "Language model answered in the wrong format",

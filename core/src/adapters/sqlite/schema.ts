@@ -143,4 +143,10 @@ export const REPOSITORY_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notes_cache ON notes (project_id, cache_key, status);
     `,
   },
+  {
+    version: 3,
+    name: "note revisions",
+    // Existing notes start at revision 1, like new ones.
+    up: `ALTER TABLE notes ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;`,
+  },
 ];

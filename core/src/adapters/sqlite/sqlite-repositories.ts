@@ -15,6 +15,7 @@ import type {
   ChunkRecord,
   DocumentRecord,
   MembershipRecord,
+  NewNoteRecord,
   NoteCitationStats,
   NoteRecord,
   PageRecord,
@@ -30,6 +31,7 @@ import type {
   DocumentRepository,
   IdempotencyRepository,
   ListOptions,
+  NoteEdit,
   NoteRepository,
   PageRepository,
   ProjectRepository,
@@ -203,6 +205,7 @@ interface NoteRow {
   created_at: string;
   updated_at: string;
   cache_key: string | null;
+  revision: number;
 }
 const toNote = (r: NoteRow): NoteRecord => ({
   id: r.id,
@@ -220,6 +223,7 @@ const toNote = (r: NoteRow): NoteRecord => ({
   createdBy: r.created_by,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  revision: r.revision,
   ...(r.cache_key ? { cacheKey: r.cache_key } : {}),
 });
 
@@ -705,14 +709,14 @@ class SqliteChunks implements ChunkRepository {
 class SqliteNotes implements NoteRepository {
   constructor(private readonly db: Database) {}
 
-  create(note: NoteRecord): Promise<NoteRecord> {
+  create(note: NewNoteRecord): Promise<NoteRecord> {
     return op(() => {
       try {
         this.db
           .prepare(
             `INSERT INTO notes (id, project_id, document_id, template, language, status, title, markdown, content_hash, generator,
-               citations, error, created_by, created_at, updated_at, cache_key)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+               citations, error, created_by, created_at, updated_at, cache_key, revision)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
           )
           .run(
             note.id,
@@ -740,7 +744,7 @@ class SqliteNotes implements NoteRepository {
           throw new AppError("not_found", "No such project or document.", { cause: error });
         throw error;
       }
-      return { ...note };
+      return { ...note, revision: 1 };
     });
   }
 
@@ -790,8 +794,33 @@ class SqliteNotes implements NoteRepository {
         updated_at: at,
       });
       const row = this.db
-        .prepare<unknown[], NoteRow>(`UPDATE notes SET ${set.sql} WHERE id = ? RETURNING *`)
+        .prepare<unknown[], NoteRow>(
+          `UPDATE notes SET ${set.sql}, revision = revision + 1 WHERE id = ? RETURNING *`,
+        )
         .get(...set.params, id);
+      return row ? toNote(row) : null;
+    });
+  }
+
+  updateIfRevision(
+    id: string,
+    expectedRevision: number,
+    patch: NoteEdit,
+    at: string,
+  ): Promise<NoteRecord | null> {
+    return op(() => {
+      const set = setClause({
+        title: patch.title,
+        markdown: patch.markdown,
+        content_hash: patch.contentHash,
+        updated_at: at,
+      });
+      // One statement: SQLite's write lock makes the check and the write atomic across processes.
+      const row = this.db
+        .prepare<unknown[], NoteRow>(
+          `UPDATE notes SET ${set.sql}, revision = revision + 1 WHERE id = ? AND revision = ? RETURNING *`,
+        )
+        .get(...set.params, id, expectedRevision);
       return row ? toNote(row) : null;
     });
   }

@@ -4,7 +4,7 @@ import { newId } from "../../domain/ids.ts";
 import type {
   ChunkRecord,
   DocumentRecord,
-  NoteRecord,
+  NewNoteRecord,
   PageRecord,
   ProjectRecord,
   UserRecord,
@@ -75,7 +75,7 @@ const chunkOf = (doc: DocumentRecord, ordinal: number): ChunkRecord => ({
   tokenCount: 3,
 });
 
-const noteOf = (doc: DocumentRecord, createdBy: string): NoteRecord => {
+const noteOf = (doc: DocumentRecord, createdBy: string): NewNoteRecord => {
   const at = tick();
   return {
     id: newId("note"),
@@ -556,9 +556,82 @@ export function describeRepositories(make: () => Promise<ContractSubject<Reposit
           generator: { provider: "extractive", model: "v1" },
           citations: { total: 2, verified: 1, unverified: 1 },
           updatedAt: at,
+          revision: 2,
         });
         expect(await repos.notes.findById(note.id)).toEqual(updated);
         expect(await repos.notes.update("note_missing", { status: "failed" }, at)).toBeNull();
+      });
+
+      it("when a note is created, then it is at revision 1 and each update moves it up by one", async () => {
+        const { owner, project: p } = await owned();
+        const { document } = await repos.documents.createOrGetBySha(documentOf(p.id, owner.id));
+
+        const note = await repos.notes.create(noteOf(document, owner.id));
+        const generated = await repos.notes.update(note.id, { status: "ready", markdown: "# A" }, tick());
+        const edited = await repos.notes.updateIfRevision(note.id, 2, { markdown: "# B" }, tick());
+
+        expect(note.revision).toBe(1);
+        expect(generated?.revision).toBe(2);
+        expect(edited?.revision).toBe(3);
+        expect((await repos.notes.findById(note.id))?.revision).toBe(3);
+      });
+
+      it("when an edit is based on the current revision, then only the edited fields, updatedAt and revision change", async () => {
+        const { owner, project: p } = await owned();
+        const { document } = await repos.documents.createOrGetBySha(documentOf(p.id, owner.id));
+        const note = await repos.notes.create({
+          ...noteOf(document, owner.id),
+          status: "ready",
+          title: "Old",
+        });
+        const at = tick();
+
+        const edited = await repos.notes.updateIfRevision(
+          note.id,
+          1,
+          { markdown: "# Mine", contentHash: sha("# Mine") },
+          at,
+        );
+
+        expect(edited).toEqual({
+          ...note,
+          markdown: "# Mine",
+          contentHash: sha("# Mine"),
+          updatedAt: at,
+          revision: 2,
+        });
+        expect(await repos.notes.findById(note.id)).toEqual(edited);
+      });
+
+      it("when an edit is based on a stale revision, then nothing is written and it answers null", async () => {
+        const { owner, project: p } = await owned();
+        const { document } = await repos.documents.createOrGetBySha(documentOf(p.id, owner.id));
+        const note = await repos.notes.create(noteOf(document, owner.id));
+        const current = await repos.notes.updateIfRevision(note.id, 1, { markdown: "first" }, tick());
+
+        const stale = await repos.notes.updateIfRevision(note.id, 1, { markdown: "second" }, tick());
+
+        expect(stale).toBeNull();
+        expect(await repos.notes.findById(note.id)).toEqual(current);
+        expect(await repos.notes.updateIfRevision("note_missing", 1, { markdown: "x" }, tick())).toBeNull();
+      });
+
+      it("when two edits race with the same expected revision, then exactly one is applied", async () => {
+        const { owner, project: p } = await owned();
+        const { document } = await repos.documents.createOrGetBySha(documentOf(p.id, owner.id));
+        const note = await repos.notes.create(noteOf(document, owner.id));
+
+        const results = await Promise.all(
+          ["alice", "bob", "carol", "dave"].map((who) =>
+            repos.notes.updateIfRevision(note.id, 1, { markdown: `by ${who}` }, tick()),
+          ),
+        );
+
+        const winners = results.filter((r) => r !== null);
+        expect(winners).toHaveLength(1);
+        const stored = await repos.notes.findById(note.id);
+        expect(stored?.revision).toBe(2);
+        expect(stored?.markdown).toBe(winners[0]?.markdown);
       });
 
       it("when notes are listed for one document, then only that document's notes come, newest first", async () => {

@@ -11,8 +11,11 @@ import {
   nowIso,
   type Access,
   type AppContext,
+  notFound,
   type DocumentRecord,
 } from "@academic-assist/core";
+import { noteEtag } from "@academic-assist/sdk/contract";
+import { contentHash } from "@academic-assist/sdk/writeback";
 import type { RequestHandler, Router } from "express";
 import { toJobDto, toNoteDto } from "../../http/dto.ts";
 import { register } from "../../http/endpoint.ts";
@@ -217,13 +220,70 @@ export function noteRoutes(
 
   register(router, "notes.get", m, async ({ user, params }) => {
     const note = await access.note(user.id, params.noteId);
-    const headers: Record<string, string> = note.contentHash ? { ETag: `"${note.contentHash}"` } : {};
-    return { status: 200, body: toNoteDto(note), headers };
+    return { status: 200, body: toNoteDto(note), headers: { ETag: noteEtag(note.revision) } };
   });
+
+  // An Idempotency-Key makes a retried edit (lost response) replay its answer instead of a 409.
+  register(
+    router,
+    "notes.update",
+    { auth: deps.requireAuth, before: [idempotent(app)] },
+    async ({ user, params, body, req }) => {
+      const note = await access.note(user.id, params.noteId, "editor");
+      const revisions = ifMatchRevisions(req.get("if-match"));
+      if (note.status !== "ready") {
+        // The generator still owns a pending note; a failed one has nothing to edit.
+        throw new AppError(
+          "conflict",
+          `The note ${note.id} is ${note.status}; only a ready note can be edited.`,
+        );
+      }
+      const stale = () =>
+        new AppError(
+          "conflict",
+          `The note ${note.id} changed since you read it (its ETag is now ${noteEtag(note.revision)}); ` +
+            "fetch it again and reapply your edit.",
+        );
+      if (!revisions.includes(note.revision)) throw stale();
+      const updated = await app.repos.notes.updateIfRevision(
+        note.id,
+        note.revision,
+        { markdown: body.markdown, title: body.title, contentHash: await contentHash(body.markdown) },
+        nowIso(),
+      );
+      if (!updated) {
+        if (!(await app.repos.notes.findById(note.id))) throw notFound("note", note.id);
+        throw stale();
+      }
+      return { status: 200, body: toNoteDto(updated), headers: { ETag: noteEtag(updated.revision) } };
+    },
+  );
 
   register(router, "notes.delete", m, async ({ user, params }) => {
     const note = await access.note(user.id, params.noteId, "editor");
     await app.repos.notes.delete(note.id);
     return { status: 204 };
   });
+}
+
+/**
+ * The revisions named by an `If-Match` header (`"3"`, or a list `"3", "4"`). Missing: 428, as an
+ * edit must say which version it is based on; `*` is refused the same way, since it would skip the
+ * check. Weak tags (`W/"3"`) never match, as RFC 9110 requires for If-Match.
+ */
+function ifMatchRevisions(header: string | undefined): number[] {
+  const value = header?.trim() ?? "";
+  if (value === "" || value === "*") {
+    throw new AppError(
+      "precondition_required",
+      'Send `If-Match` with the note\'s ETag (from GET /notes/{noteId}, e.g. `"3"`), so that an edit never overwrites a change you have not seen.',
+    );
+  }
+  const tags = value.split(",").map((t) => t.trim());
+  if (!tags.every((t) => /^(W\/)?"[^"]*"$/.test(t))) {
+    throw new AppError("validation_failed", 'If-Match must be an entity tag such as `"3"`.', {
+      fieldErrors: [{ path: "headers.If-Match", message: 'must be an entity tag such as "3"' }],
+    });
+  }
+  return tags.flatMap((t) => (/^"([1-9][0-9]{0,15})"$/.exec(t) ? [Number(t.slice(1, -1))] : []));
 }
