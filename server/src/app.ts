@@ -5,6 +5,10 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import type { ServerConfig } from "./config.ts";
+import { gatewayRoutes } from "./gateway/gateway.routes.ts";
+import { roleServes } from "./http/areas.ts";
+import { serveOnly } from "./http/endpoint.ts";
+import { trustGateway } from "./http/internal-identity.ts";
 import { errorMiddleware } from "./http/problem.ts";
 import { HttpMetrics } from "./http/metrics.ts";
 import { configurePassport, requireAuth } from "./modules/auth/auth.middleware.ts";
@@ -30,8 +34,16 @@ export interface ServerDeps {
   secret: string;
 }
 
-/** The Express application: middleware, every module's routes, one error handler. */
-export function createApp(deps: ServerDeps): { express: Express; auth: AuthService } {
+/**
+ * The Express application of one role: middleware, the routes of the role's area (every area for
+ * `all`; the proxy for `gateway`), health and metrics, one error handler.
+ */
+export function createApp(deps: ServerDeps): {
+  express: Express;
+  auth: AuthService;
+  /** Releases what the app holds besides the context (the gateway's upstream connections). */
+  close: () => void;
+} {
   const { app, config } = deps;
   const server = express();
   server.disable("x-powered-by");
@@ -76,7 +88,7 @@ export function createApp(deps: ServerDeps): { express: Express; auth: AuthServi
   );
   const metrics = new HttpMetrics();
   server.use(metrics.middleware());
-  healthRoutes(server, app, metrics);
+  healthRoutes(server, app, metrics, { role: config.SERVICE, upstreams: config.upstreams });
 
   const auth = new AuthService(app.repos, {
     secret: deps.secret,
@@ -94,24 +106,39 @@ export function createApp(deps: ServerDeps): { express: Express; auth: AuthServi
   const documents = new DocumentService(app, access);
   const authMw = requireAuth(passport, auth);
 
+  let close = () => {};
   const api = express.Router();
-  // JSON bodies only where JSON is expected; uploads stream their raw body untouched.
-  api.use(express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
-  authRoutes(api, { auth, repos: app.repos, passport, requireAuth: authMw });
-  projectRoutes(api, { repos: app.repos, access, requireAuth: authMw, cleanup });
-  documentRoutes(api, { app, access, documents, cleanup, requireAuth: authMw });
-  jobRoutes(api, { app, access, requireAuth: authMw });
-  searchRoutes(api, { app, access, requireAuth: authMw });
-  noteRoutes(api, { app, access, requireAuth: authMw });
-  llmRoutes(api, { app, access, requireAuth: authMw });
-  eventRoutes(api, { app, access, requireAuth: authMw });
-  api.use((req, _res, next) => {
-    next(new AppError("not_found", `No endpoint ${req.method} ${req.baseUrl}${req.path}.`));
-  });
+  if (config.SERVICE === "gateway") {
+    const gateway = gatewayRoutes({
+      upstreams: config.upstreams,
+      secret: deps.secret,
+      requireAuth: authMw,
+      maxUploadMb: config.MAX_UPLOAD_MB,
+    });
+    api.use(gateway.router);
+    close = gateway.close;
+  } else {
+    // Behind the gateway, the caller arrives as a signed identity; directly, as a bearer token.
+    server.use("/api/v1", trustGateway(deps.secret));
+    serveOnly(api, (endpoint) => roleServes(config.SERVICE, endpoint));
+    // JSON bodies only where JSON is expected; uploads stream their raw body untouched.
+    api.use(express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
+    authRoutes(api, { auth, repos: app.repos, passport, requireAuth: authMw });
+    projectRoutes(api, { repos: app.repos, access, requireAuth: authMw, cleanup });
+    documentRoutes(api, { app, access, documents, cleanup, requireAuth: authMw });
+    jobRoutes(api, { app, access, requireAuth: authMw });
+    searchRoutes(api, { app, access, requireAuth: authMw });
+    noteRoutes(api, { app, access, requireAuth: authMw });
+    llmRoutes(api, { app, access, requireAuth: authMw });
+    eventRoutes(api, { app, access, requireAuth: authMw });
+    api.use((req, _res, next) => {
+      next(new AppError("not_found", `No endpoint ${req.method} ${req.baseUrl}${req.path}.`));
+    });
+  }
   server.use("/api/v1", api);
   server.use((req, _res, next) => {
     next(new AppError("not_found", `No endpoint ${req.method} ${req.path}.`));
   });
   server.use(errorMiddleware(app.logger));
-  return { express: server, auth };
+  return { express: server, auth, close };
 }

@@ -23,7 +23,13 @@ export function resolveSecret(config: ServerConfig): string {
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   const secret = randomBytes(48).toString("base64url");
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
+  try {
+    writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
+  } catch (e) {
+    // Another process on the same DATA_DIR (a split role) made it first: use theirs.
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    return readFileSync(file, "utf8").trim();
+  }
   return secret;
 }
 

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: "server", level: config.LOG_LEVEL });
   const app = await createContext(config, logger);
   const secret = resolveSecret(config);
-  const { express, auth } = createApp({ app, config, secret });
+  const { express, auth, close } = createApp({ app, config, secret });
 
   const http = express.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
@@ -27,9 +27,10 @@ async function main(): Promise<void> {
   });
   const { port } = http.address() as AddressInfo;
   const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
-  logger.info({ url, dataDir: config.dataDir }, "server listening");
+  logger.info({ url, service: config.SERVICE, dataDir: config.dataDir }, "server listening");
 
-  if (config.LOCAL_BOOTSTRAP) {
+  // The local user and token belong to the process clients talk to: `all`, or the gateway.
+  if (config.LOCAL_BOOTSTRAP && (config.SERVICE === "all" || config.SERVICE === "gateway")) {
     const local = await bootstrapLocal(app, auth, config, url);
     if (local.created) {
       process.stdout.write(
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     http.close();
     http.closeIdleConnections();
     setTimeout(() => http.closeAllConnections(), 5000).unref();
+    close();
     void app.close().finally(() => process.exit(0));
   };
   process.on("SIGINT", () => stop("SIGINT"));

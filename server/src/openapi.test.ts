@@ -2,6 +2,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startApi, type TestApi } from "../test/harness.ts";
 import { createApp } from "./app.ts";
+import { parseServerConfig } from "./config.ts";
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -45,7 +46,7 @@ describe("OpenAPI document", () => {
   it("when the server's routes are listed, then every API route appears in the document", () => {
     const { express } = createApp({
       app: api.app,
-      config: { CORS_ORIGINS: "", JWT_TTL_S: 900, ALLOW_REGISTRATION: false } as never,
+      config: parseServerConfig({ DATA_DIR: api.dataDir, CORS_ORIGINS: "", LOCAL_BOOTSTRAP: "false" }),
       secret: "x".repeat(40),
     });
     const stack = (express as unknown as { router: { stack: Layer[] } }).router.stack;

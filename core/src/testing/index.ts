@@ -26,3 +26,5 @@ export type { FakeLlmRequest, FakeLlmServer, FakeReply, FakeScript } from "./fak
 export { scriptedNoteReply } from "./scripted-note-reply.ts";
 export { openPdf, renderPageForOcr } from "../extraction/index.ts";
 export { serviceUrl } from "./services.ts";
+export { startRedisServer, type RedisServerHandle, type RedisServerOptions } from "./redis-server.ts";
+export { sample as prometheusSample } from "./prometheus.ts";

@@ -55,8 +55,18 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, where: string)
   return result.data;
 }
 
+const routeFilters = new WeakMap<Router, (endpoint: Endpoint) => boolean>();
+
 /**
- * Registers the contract endpoint `id` on `router`: authentication (when the endpoint needs it),
+ * Limits what `register` mounts on `router` to the endpoints `serves` accepts: a role of the split
+ * topology mounts its own area's routes only, and answers 404 for the rest like any unknown path.
+ */
+export function serveOnly(router: Router, serves: (endpoint: Endpoint) => boolean): void {
+  routeFilters.set(router, serves);
+}
+
+/**
+ * Registers the contract endpoint `id` on `router` (unless `serveOnly` excludes it): authentication (when the endpoint needs it),
  * then params, query and body parsed by the contract's schemas (400 naming the field), then the
  * handler. Every route of the server is registered through here, so every route is in the OpenAPI.
  */
@@ -67,6 +77,7 @@ export function register<E extends EndpointId>(
   handler: (input: HandlerInput<E>) => Promise<HandlerResult>,
 ): void {
   const e: Endpoint = endpoints[id];
+  if (routeFilters.get(router)?.(e) === false) return;
   const chain: RequestHandler[] = [];
   if (e.auth) chain.push(middlewares.auth);
   chain.push(...(middlewares.before ?? []));

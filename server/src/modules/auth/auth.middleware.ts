@@ -4,6 +4,7 @@ import passport from "passport";
 import { ExtractJwt, Strategy as JwtStrategy } from "passport-jwt";
 import { Strategy as LocalStrategy } from "passport-local";
 import type { AuthUser } from "../../http/endpoint.ts";
+import { forwardedIdentity } from "../../http/internal-identity.ts";
 import { API_TOKEN_PREFIX, type AuthService } from "./auth.service.ts";
 
 interface JwtPayload {
@@ -67,9 +68,18 @@ const toAuthUser = (u: UserRecord, via: AuthUser["via"], tokenId?: string): Auth
   ...(tokenId ? { tokenId } : {}),
 });
 
-/** Requires `Authorization: Bearer <jwt | api token>`; 401 problem otherwise. */
+/**
+ * Requires `Authorization: Bearer <jwt | api token>`, or a caller the gateway already verified
+ * (its signed identity header, checked by `trustGateway`); 401 problem otherwise.
+ */
 export function requireAuth(p: passport.PassportStatic, auth: AuthService): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
+    const forwarded = forwardedIdentity(req)?.user;
+    if (forwarded) {
+      req.user = forwarded;
+      next();
+      return;
+    }
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match?.[1]) {
