@@ -41,6 +41,11 @@ export const CoreConfigSchema = z.object({
   ELASTICSEARCH_URL: z.string().optional(),
   /** OpenSearch URL (Amazon OpenSearch Service or self-hosted). */
   OPENSEARCH_URL: z.string().optional(),
+  /**
+   * Region of an Amazon OpenSearch Service domain with IAM access: requests to OPENSEARCH_URL are then
+   * signed (SigV4) with the AWS default credentials (the ECS task role). Unset = unsigned.
+   */
+  OPENSEARCH_AWS_REGION: z.string().min(1).optional(),
   /** Prefix of the search index names, so several deployments can share a cluster. */
   SEARCH_INDEX_PREFIX: z
     .string()
@@ -52,8 +57,11 @@ export const CoreConfigSchema = z.object({
   S3_REGION: z.string().optional(),
   /** Endpoint of an S3-compatible server (path-style addressing is used then). */
   S3_ENDPOINT: z.url().optional(),
-  /** Server-side encryption of stored originals: `AES256` (SSE-S3, default) or `aws:kms`. */
-  S3_SSE: z.enum(["AES256", "aws:kms"]).default("AES256"),
+  /**
+   * Server-side encryption of stored originals: `AES256` (SSE-S3, default), `aws:kms`, or `none` for
+   * S3-compatible servers that refuse encryption headers.
+   */
+  S3_SSE: z.enum(["AES256", "aws:kms", "none"]).default("AES256"),
   /** KMS key for `S3_SSE=aws:kms` (default: the account's aws/s3 key). */
   S3_KMS_KEY_ID: z.string().optional(),
   /** Explicit S3 credentials; unset = the AWS default chain (task role on ECS). Never logged. */
@@ -150,6 +158,9 @@ function storeProblems(data: z.infer<typeof CoreConfigSchema>): string[] {
   }
   if (data.ELASTICSEARCH_URL && data.OPENSEARCH_URL) {
     out.push("  - ELASTICSEARCH_URL: set ELASTICSEARCH_URL or OPENSEARCH_URL, not both");
+  }
+  if (data.OPENSEARCH_AWS_REGION && !data.OPENSEARCH_URL) {
+    out.push("  - OPENSEARCH_URL: required when OPENSEARCH_AWS_REGION is set");
   }
   for (const key of ["ELASTICSEARCH_URL", "OPENSEARCH_URL"] as const) {
     const value = data[key];

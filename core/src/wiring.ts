@@ -33,6 +33,14 @@ export interface AppContext {
   generator: NoteGenerator;
   /** The configured language model; null with the offline `extractive` provider. */
   llm: LlmProvider | null;
+  /** Which adapter serves each port (`sqlite`, `mongodb`, `bullmq`, …). */
+  stores: {
+    metadata: "sqlite" | "mongodb";
+    blobs: "local-disk" | "s3";
+    queue: "sqlite-queue" | "bullmq";
+    events: "sqlite" | "redis";
+    search: "fts5" | "elasticsearch" | "opensearch";
+  };
   close(): Promise<void>;
 }
 
@@ -50,33 +58,131 @@ export function localPaths(dataDir: string) {
 }
 
 export async function createContext(config: CoreConfig, logger: Logger): Promise<AppContext> {
-  // Production adapters (MongoDB, BullMQ, Elasticsearch/OpenSearch, S3) are selected here too once
-  // they exist (issue #3); config parsing refuses their variables until then.
   mkdirSync(config.dataDir, { recursive: true });
   const paths = localPaths(config.dataDir);
-  const repos = new SqliteRepositories(paths.metadata);
-  const blobs = new LocalDiskBlobStore(paths.blobs);
-  const queue = new SqliteJobQueue({ file: paths.queue, backoffBaseMs: config.JOB_BACKOFF_MS });
-  const search = new Fts5SearchIndex(paths.search);
-  const events = new SqliteEventBus(paths.events);
-  const llm = await createLlmProvider(config);
-  const generator: NoteGenerator = llm
-    ? new LlmNoteGenerator(llm, { concurrency: config.LLM_CONCURRENCY, chunkTokens: config.LLM_CHUNK_TOKENS })
-    : new ExtractiveNoteGenerator();
+  // Each port independently: a production store when its variables are set, else the embedded one.
+  // Production adapters are imported only when chosen, so local mode never loads their drivers.
+  const opened: { close(): Promise<void> }[] = [];
+  const keep = <T extends { close(): Promise<void> }>(adapter: T): T => {
+    opened.push(adapter);
+    return adapter;
+  };
+  try {
+    const repos = keep(await openRepositories(config, paths.metadata));
+    const blobs = await openBlobStore(config, paths.blobs);
+    const redis = redisConnection(config);
+    const adapterLogger = logger.child({ component: "redis" });
+    const queue = keep(
+      redis
+        ? await (
+            await import("./adapters/bullmq/bullmq-job-queue.ts")
+          ).openBullMqQueue({
+            ...redis,
+            prefix: config.REDIS_PREFIX,
+            backoffBaseMs: config.JOB_BACKOFF_MS,
+            evictionPolicyCheck: config.REDIS_EVICTION_POLICY_CHECK,
+            logger: adapterLogger,
+          })
+        : new SqliteJobQueue({ file: paths.queue, backoffBaseMs: config.JOB_BACKOFF_MS }),
+    );
+    const events = keep(
+      redis
+        ? await (
+            await import("./adapters/redis-events/redis-event-bus.ts")
+          ).openRedisEventBus({ ...redis, prefix: config.REDIS_PREFIX, logger: adapterLogger })
+        : new SqliteEventBus(paths.events),
+    );
+    const search = keep(await openSearchIndex(config, paths.search));
+    const llm = await createLlmProvider(config);
+    const generator: NoteGenerator = llm
+      ? new LlmNoteGenerator(llm, {
+          concurrency: config.LLM_CONCURRENCY,
+          chunkTokens: config.LLM_CHUNK_TOKENS,
+        })
+      : new ExtractiveNoteGenerator();
+    return {
+      config,
+      logger,
+      repos,
+      blobs,
+      queue,
+      search,
+      events,
+      generator,
+      llm,
+      stores: describeStores(config),
+      async close() {
+        await queue.close();
+        await Promise.allSettled([repos.close(), search.close(), events.close()]);
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled(opened.map((a) => a.close()));
+    throw error;
+  }
+}
+
+/** Which adapter serves each port, for logs and /readyz (never a URL: they may hold credentials). */
+export function describeStores(config: CoreConfig): AppContext["stores"] {
+  const redis = Boolean(config.REDIS_URL ?? config.REDIS_HOST);
   return {
-    config,
-    logger,
-    repos,
-    blobs,
-    queue,
-    search,
-    events,
-    generator,
-    llm,
-    async close() {
-      await queue.close();
-      await Promise.allSettled([repos.close(), search.close(), events.close()]);
-    },
+    metadata: config.MONGODB_URL ? "mongodb" : "sqlite",
+    blobs: config.S3_BUCKET_NAME ? "s3" : "local-disk",
+    queue: redis ? "bullmq" : "sqlite-queue",
+    events: redis ? "redis" : "sqlite",
+    search: config.ELASTICSEARCH_URL ? "elasticsearch" : config.OPENSEARCH_URL ? "opensearch" : "fts5",
+  };
+}
+
+async function openRepositories(config: CoreConfig, file: string): Promise<Repositories> {
+  if (!config.MONGODB_URL) return new SqliteRepositories(file);
+  const { openMongoRepositories } = await import("./adapters/mongodb/mongo-repositories.ts");
+  return openMongoRepositories({ url: config.MONGODB_URL, dbName: config.MONGODB_DB });
+}
+
+async function openBlobStore(config: CoreConfig, folder: string): Promise<BlobStore> {
+  if (!config.S3_BUCKET_NAME) return new LocalDiskBlobStore(folder);
+  const { openS3BlobStore } = await import("./adapters/s3/index.ts");
+  return openS3BlobStore({
+    bucket: config.S3_BUCKET_NAME,
+    region: config.S3_REGION ?? "us-east-1",
+    ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}),
+    ...(config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY }
+      : {}),
+    sse:
+      config.S3_SSE === "aws:kms"
+        ? { type: "aws:kms", ...(config.S3_KMS_KEY_ID ? { kmsKeyId: config.S3_KMS_KEY_ID } : {}) }
+        : { type: config.S3_SSE },
+  });
+}
+
+async function openSearchIndex(config: CoreConfig, file: string): Promise<SearchIndex> {
+  const indexPrefix = `${config.SEARCH_INDEX_PREFIX}-`;
+  if (config.ELASTICSEARCH_URL) {
+    const { openElasticsearchIndex } = await import("./adapters/elasticsearch/elasticsearch-search-index.ts");
+    return openElasticsearchIndex({ url: config.ELASTICSEARCH_URL, indexPrefix });
+  }
+  if (config.OPENSEARCH_URL) {
+    const { openOpenSearchIndex } = await import("./adapters/opensearch/opensearch-search-index.ts");
+    return openOpenSearchIndex({
+      url: config.OPENSEARCH_URL,
+      indexPrefix,
+      ...(config.OPENSEARCH_AWS_REGION ? { awsSigv4: { region: config.OPENSEARCH_AWS_REGION } } : {}),
+    });
+  }
+  return new Fts5SearchIndex(file);
+}
+
+/** REDIS_URL, or REDIS_HOST/REDIS_PORT (+ password, TLS); null when Redis is not configured. */
+function redisConnection(config: CoreConfig) {
+  if (config.REDIS_URL) return { url: config.REDIS_URL };
+  if (!config.REDIS_HOST) return null;
+  return {
+    host: config.REDIS_HOST,
+    port: config.REDIS_PORT,
+    ...(config.REDIS_PASSWORD ? { password: config.REDIS_PASSWORD } : {}),
+    tls: config.REDIS_TLS,
   };
 }
 

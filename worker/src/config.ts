@@ -9,6 +9,25 @@ export const WorkerConfigSchema = CoreConfigSchema.extend({
   WORKER_INDEXING_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** llm_generation jobs run at once. */
   WORKER_GENERATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * File the worker touches every 10 s while its queue answers; the container health check fails
+   * when it goes stale. Unset (local mode) = no heartbeat. The images set /tmp/academic-assist-worker.heartbeat.
+   */
+  WORKER_HEARTBEAT_FILE: z.string().min(1).optional(),
+  /**
+   * Port of the worker's own /metrics (job durations, queue depth, process) and /healthz; unset =
+   * no listener (local mode). Prometheus scrapes it beside the server's /metrics.
+   */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /**
+   * CloudWatch namespace for queue depth in Embedded Metric Format on stdout (ECS sets
+   * `AcademicAssist`; the autoscaling of the document and worker services reads it). Unset = off.
+   */
+  METRICS_CLOUDWATCH_NAMESPACE: z.string().min(1).optional(),
+  /** How often queue depth is published, in seconds. */
+  METRICS_CLOUDWATCH_INTERVAL_S: z.coerce.number().int().min(5).max(3600).default(60),
+  /** Interface the metrics listener binds (0.0.0.0 in a container). */
+  WORKER_METRICS_HOST: z.string().default("127.0.0.1"),
 });
 
 export type WorkerConfig = ReturnType<typeof parseWorkerConfig>;

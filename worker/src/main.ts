@@ -9,6 +9,12 @@ import {
 import type { QueueName } from "@academic-assist/sdk/contract";
 import { parseWorkerConfig } from "./config.ts";
 import { checkRegistry, createHandlers } from "./handlers.ts";
+import { JobMetrics, startMetricsServer } from "./metrics.ts";
+import { startHeartbeat, type Heartbeat } from "./heartbeat.ts";
+import { startQueueDepthPublisher } from "./queue-depth-publisher.ts";
+
+/** How often the worker proves it is alive (see WORKER_HEARTBEAT_FILE). */
+const HEARTBEAT_INTERVAL_MS = 10_000;
 
 async function main(): Promise<void> {
   let config;
@@ -25,6 +31,15 @@ async function main(): Promise<void> {
   const app = await createContext(config, logger);
   const handlers = createHandlers(app);
   checkRegistry(handlers);
+  const metrics = new JobMetrics();
+  const metricsServer =
+    config.WORKER_METRICS_PORT === undefined
+      ? null
+      : await startMetricsServer(app, metrics, {
+          port: config.WORKER_METRICS_PORT,
+          host: config.WORKER_METRICS_HOST,
+        });
+  if (metricsServer) logger.info({ url: `${metricsServer.url}/metrics` }, "worker metrics listening");
 
   const concurrency: Record<QueueName, number> = {
     document_processing: config.WORKER_PROCESSING_CONCURRENCY,
@@ -38,13 +53,17 @@ async function main(): Promise<void> {
         queue,
         (ctx) =>
           logContext.run({ jobId: ctx.job.id }, async () => {
-            const started = Date.now();
+            const started = performance.now();
             logger.info({ queue, attempt: ctx.attempt }, "job started");
             try {
               await handler(ctx);
-              logger.info({ queue, ms: Date.now() - started }, "job completed");
+              const ms = performance.now() - started;
+              metrics.observe(queue, "completed", ms / 1000);
+              logger.info({ queue, ms: Math.round(ms) }, "job completed");
             } catch (err) {
-              logger.warn({ queue, err, ms: Date.now() - started }, "job failed");
+              const ms = performance.now() - started;
+              metrics.observe(queue, "failed", ms / 1000);
+              logger.warn({ queue, err, ms: Math.round(ms) }, "job failed");
               throw err;
             }
           }),
@@ -57,12 +76,35 @@ async function main(): Promise<void> {
   consume("llm_generation", handlers.llm_generation);
   logger.info({ queues: Object.keys(handlers), dataDir: config.dataDir }, "worker started");
 
+  let heartbeat: Heartbeat | null = null;
+  if (config.WORKER_HEARTBEAT_FILE) {
+    heartbeat = startHeartbeat({
+      file: config.WORKER_HEARTBEAT_FILE,
+      intervalMs: HEARTBEAT_INTERVAL_MS,
+      check: () => app.queue.ping(),
+      onFailure: (err) => logger.warn({ err }, "heartbeat: the queue does not answer"),
+    });
+  }
+
+  const queueDepth = config.METRICS_CLOUDWATCH_NAMESPACE
+    ? startQueueDepthPublisher({
+        queue: app.queue,
+        namespace: config.METRICS_CLOUDWATCH_NAMESPACE,
+        intervalMs: config.METRICS_CLOUDWATCH_INTERVAL_S * 1000,
+        onError: (err) => logger.warn({ err }, "queue depth: the queue could not be counted"),
+      })
+    : null;
+  void queueDepth?.publishNow();
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "draining");
+    heartbeat?.stop();
+    queueDepth?.stop();
     void Promise.all(consumers.map((c) => c.close(30_000)))
+      .then(() => metricsServer?.close())
       .then(() => app.close())
       .finally(() => process.exit(0));
   };
