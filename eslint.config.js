@@ -21,6 +21,18 @@ const nodeBuiltins = [
   "readline",
 ].flatMap((m) => [m, `node:${m}`, `${m}/*`, `node:${m}/*`]);
 
+const sdkBackendBan = {
+  group: [
+    "@academic-assist/core",
+    "@academic-assist/core/*",
+    "@academic-assist/server",
+    "@academic-assist/worker",
+    "better-sqlite3",
+  ],
+  message:
+    "The SDK never depends on the backend: plugins bundle it. The CLI loads the backend at run time (sdk/src/cli/commands/backend.ts).",
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -71,8 +83,16 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "off",
     },
   },
-  // Layer bans: the SDK is browser-safe (no Node built-ins outside src/cli), core never imports
-  // express or a job runner, plugins talk to the backend only through the SDK.
+  // Layer bans: the SDK is browser-safe (no Node built-ins outside src/cli) and never depends on the
+  // backend (plugins bundle it; the CLI's backup commands load the backend at run time only), core
+  // never imports express or a job runner, plugins talk to the backend only through the SDK.
+  {
+    files: ["sdk/src/**/*.ts"],
+    ignores: ["sdk/src/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [sdkBackendBan] }],
+    },
+  },
   {
     files: ["sdk/src/**/*.ts"],
     ignores: ["sdk/src/cli/**", "sdk/src/**/*.test.ts"],
@@ -85,12 +105,15 @@ export default tseslint.config(
             message:
               "The SDK must run in browsers, VS Code and Obsidian mobile: no Node built-ins outside sdk/src/cli/.",
           })),
+          patterns: [sdkBackendBan],
         },
       ],
     },
   },
   {
     files: ["core/src/**/*.ts"],
+    // The BullMQ adapter is the one place the job runner's API belongs.
+    ignores: ["core/src/adapters/bullmq/**"],
     rules: {
       "no-restricted-imports": [
         "error",

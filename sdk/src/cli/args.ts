@@ -32,6 +32,8 @@ export type Command =
   | { name: "login"; email: string | undefined; global: GlobalFlags }
   | { name: "logout"; global: GlobalFlags }
   | { name: "whoami"; global: GlobalFlags }
+  /** `backup`, `restore`, `reindex`, `requeue`: run by the backend's own module, which parses `argv`. */
+  | { name: "backend"; argv: string[] }
   | { name: "help"; topic: string | undefined };
 
 export const USAGE = `Usage: academic-assist <command> [options]
@@ -51,7 +53,13 @@ Commands:
   logout               Forget the saved token
   whoami               Show who and where you are signed in
 
-Connection (every command):
+Local-mode operations (where the backend is installed; \`academic-assist backup --help\`):
+  backup <dir>         Back up the local data, safely while it runs (--force replaces a backup)
+  restore <dir>        Replace the local data with a backup (server and worker stopped)
+  reindex              Rebuild the search index from the stored passages
+  requeue              Queue again documents and notes left unfinished
+
+Connection (note, search, login, logout, whoami):
   --url <url>          server URL      (env ACADEMIC_ASSIST_URL)
   --api-key <token>    personal token  (env ACADEMIC_ASSIST_API_KEY)
   Without them, the CLI uses the token saved by \`login\`, else finds the local server
@@ -156,6 +164,11 @@ export function parseCommand(argv: string[]): Command {
       if (positionals.length > 0) throw new UsageError(`login: unexpected ${positionals.join(" ")}`);
       return { name: "login", email: values.email, global: globalsOf(values) };
     }
+    case "backup":
+    case "restore":
+    case "reindex":
+    case "requeue":
+      return { name: "backend", argv };
     case "logout":
     case "whoami": {
       const { values, positionals } = parse(rest, {});

@@ -3,6 +3,7 @@ import { AcademicAssist } from "../client.ts";
 import { parseCommand, USAGE, UsageError, type Command } from "./args.ts";
 import { resolveConnection, type Connection } from "./config.ts";
 import { loginCommand, logoutCommand, whoamiCommand } from "./commands/account.ts";
+import { backendCommand } from "./commands/backend.ts";
 import { noteCommand } from "./commands/note.ts";
 import { searchCommand } from "./commands/search.ts";
 import { formatError } from "./errors.ts";
@@ -33,6 +34,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await loginCommand(command, io);
       case "logout":
         return await logoutCommand(io);
+      case "backend":
+        return await backendCommand(command.argv, io);
       case "note":
       case "search":
       case "whoami": {
