@@ -7,6 +7,10 @@
  *   3. LLM notes: prompt tokens per note with the map over section-aware chunks against one naive
  *      whole-paper prompt (ratio), and wall time per note with a fake provider of fixed latency,
  *      map parallelism 4 against sequential.
+ *   4. Production adapters (skipped with `--no-services`): search p50/p95 on Elasticsearch 8 against
+ *      FTS5 over the same ≥10,000 chunks and queries, and jobs/s through BullMQ on Redis against the
+ *      SQLite queue. Uses AA_TEST_ELASTICSEARCH_URL / AA_TEST_REDIS_URL when set, else starts the
+ *      test servers of scripts/services/ for the run.
  * Figures are printed; docs/benchmarks.md records them with this command. Never a test assertion.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -286,3 +290,41 @@ console.log(
 await benchPipeline();
 await benchSearch();
 await benchNotes();
+if (!process.argv.includes("--no-services")) await benchServices();
+
+/** Elasticsearch vs FTS5 and BullMQ vs the SQLite queue, on servers started for the run if none are given. */
+async function benchServices(): Promise<void> {
+  const { defaultCacheDir } = await import("../services/common.ts");
+  const started: { stop(): Promise<void> }[] = [];
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "aa-bench-services-"));
+  const serverUrl = async (
+    variable: string,
+    start: () => Promise<{ env: Record<string, string>; stop(): Promise<void> }>,
+  ) => {
+    const given = process.env[variable];
+    if (given) return given;
+    const handle = await start();
+    started.push(handle);
+    return handle.env[variable]!;
+  };
+  const options = (name: string) => ({
+    dataDir: path.join(dataDir, name),
+    cacheDir: defaultCacheDir(),
+    log: (line: string) => console.error(`services: ${name}: ${line}`),
+  });
+  try {
+    const { startElasticsearch } = await import("../services/elasticsearch.ts");
+    const { startRedis } = await import("../services/redis.ts");
+    const { benchSearchEngines } = await import("./search-engines.ts");
+    const { benchQueues } = await import("./queues.ts");
+    const esUrl = await serverUrl("AA_TEST_ELASTICSEARCH_URL", () =>
+      startElasticsearch(options("elasticsearch")),
+    );
+    await benchSearchEngines(esUrl, { quick });
+    const redisUrl = await serverUrl("AA_TEST_REDIS_URL", () => startRedis(options("redis")));
+    await benchQueues(redisUrl, { quick });
+  } finally {
+    await Promise.allSettled(started.map((s) => s.stop()));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
