@@ -7,6 +7,11 @@ import type { InfraSettings } from "./settings.ts";
 
 /** Requests per IP per 5 minutes above which WAF blocks that IP (uploads and polling stay far below). */
 export const WAF_RATE_LIMIT = 3000;
+/**
+ * Sign-in attempts per IP per 5 minutes across the whole fleet. The auth service's own limiter
+ * counts per process (10 a minute each), so with several replicas this rule is the shared bound.
+ */
+export const WAF_LOGIN_RATE_LIMIT = 100;
 
 export interface EdgeStackProps extends StackProps {
   settings: InfraSettings;
@@ -46,6 +51,27 @@ export class EdgeStack extends Stack {
               rateBasedStatement: { limit: WAF_RATE_LIMIT, aggregateKeyType: "IP", evaluationWindowSec: 300 },
             },
             visibilityConfig: visibility("RateLimitPerIp"),
+          },
+          {
+            name: "LoginRateLimitPerIp",
+            priority: 4,
+            action: { block: {} },
+            statement: {
+              rateBasedStatement: {
+                limit: WAF_LOGIN_RATE_LIMIT,
+                aggregateKeyType: "IP",
+                evaluationWindowSec: 300,
+                scopeDownStatement: {
+                  byteMatchStatement: {
+                    fieldToMatch: { uriPath: {} },
+                    positionalConstraint: "STARTS_WITH",
+                    searchString: "/api/v1/auth/",
+                    textTransformations: [{ priority: 0, type: "LOWERCASE" }],
+                  },
+                },
+              },
+            },
+            visibilityConfig: visibility("LoginRateLimitPerIp"),
           },
         ],
       });

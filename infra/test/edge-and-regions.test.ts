@@ -89,6 +89,22 @@ describe("WAF web ACL (scope CLOUDFRONT) in us-east-1", () => {
           Action: { Block: {} },
           Statement: { RateBasedStatement: Match.objectLike({ AggregateKeyType: "IP", Limit: 3000 }) },
         }),
+        // Sign-in guessing is bounded across every auth replica, not per process.
+        Match.objectLike({
+          Name: "LoginRateLimitPerIp",
+          Action: { Block: {} },
+          Statement: {
+            RateBasedStatement: Match.objectLike({
+              Limit: 100,
+              ScopeDownStatement: {
+                ByteMatchStatement: Match.objectLike({
+                  SearchString: "/api/v1/auth/",
+                  PositionalConstraint: "STARTS_WITH",
+                }),
+              },
+            }),
+          },
+        }),
       ]),
     });
   });

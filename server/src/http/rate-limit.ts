@@ -2,7 +2,8 @@ import { AppError } from "@academic-assist/core";
 
 /**
  * A fixed-window limiter kept in memory (per process): enough to slow password guessing on one
- * server. Split deployments put a shared limiter (Redis) in front with issue #3.
+ * server. With several auth replicas each counts on its own; the deployment's WAF rate rule on
+ * /api/v1/auth/ (infra/src/edge-stack.ts) is the fleet-wide bound.
  */
 export class RateLimiter {
   private readonly hits = new Map<string, { count: number; resetAt: number }>();
