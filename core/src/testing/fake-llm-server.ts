@@ -22,8 +22,12 @@ export interface FakeLlmRequest {
 
 /** What the scripted server answers to one request. */
 export type FakeReply =
-  /** A successful answer (streamed as SSE when the request asked for a stream). */
-  | { kind: "text"; text: string; stopReason?: string; delayMs?: number }
+  /**
+   * A successful answer (streamed as SSE when the request asked for a stream). `onSent` runs once
+   * the whole answer has been handed to the OS (the response's `finish`), e.g. to kill the client
+   * right after the provider has delivered, and charged for, a complete answer.
+   */
+  | { kind: "text"; text: string; stopReason?: string; delayMs?: number; onSent?: () => void }
   /** An HTTP error in the provider's error format. */
   | { kind: "error"; status: number; message?: string; headers?: Record<string, string> }
   /** A stream that sends `afterDeltas` text deltas of `text`, then drops the connection. */
@@ -124,6 +128,7 @@ export async function startFakeLlmServer(
         case "cut": {
           usage.output = Math.ceil(reply.text.length / 4);
           const respond = () => {
+            if (reply.kind === "text" && reply.onSent) res.once("finish", reply.onSent);
             if (!request.stream && reply.kind === "text") {
               sendJson(200, wire.message(reply.text, model, usage, reply.stopReason));
               return;

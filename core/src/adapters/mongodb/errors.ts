@@ -28,6 +28,25 @@ const UNAVAILABLE_CODES = new Set([
   13436, // NotPrimaryOrSecondary
 ]);
 
+/**
+ * Node socket error codes. The driver does not always wrap them in a MongoNetworkError: a command
+ * written to a pooled connection whose server end has just closed fails with a plain `Error`
+ * (`EPIPE`, "This socket has been ended by the other party") from `socket.write`.
+ */
+const SOCKET_ERROR_CODES = new Set([
+  "EPIPE",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
+]);
+
 /** mongoose messages for operations on a connection that is closed or not yet open. */
 const UNREACHABLE_MESSAGES = [
   /Connection was force closed/i,
@@ -50,6 +69,7 @@ export function isUnreachable(error: unknown): boolean {
     const err = e as DriverErrorLike;
     if (typeof err.name === "string" && UNREACHABLE_NAMES.has(err.name)) return true;
     if (typeof err.code === "number" && UNAVAILABLE_CODES.has(err.code)) return true;
+    if (typeof err.code === "string" && SOCKET_ERROR_CODES.has(err.code)) return true;
     if (typeof err.message === "string" && UNREACHABLE_MESSAGES.some((re) => re.test(err.message as string)))
       return true;
     e = err.cause;
@@ -63,6 +83,17 @@ export function isDuplicateKey(error: unknown): boolean {
   const err = error as { code?: unknown; writeErrors?: { code?: unknown }[] };
   if (err.code === 11000 || err.code === 11001) return true;
   return Array.isArray(err.writeErrors) && err.writeErrors.some((w) => w.code === 11000);
+}
+
+/**
+ * A unique-index violation however the server reports it: E11000 (MongoDB; FerretDB on inserts),
+ * or, for an `update` that breaks a unique index, FerretDB v1's InternalError (code 1) carrying its
+ * backend's "UNIQUE constraint failed" message.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (isDuplicateKey(error)) return true;
+  const err = error as { code?: unknown; message?: unknown } | null;
+  return typeof err?.message === "string" && err.code === 1 && /UNIQUE constraint failed/i.test(err.message);
 }
 
 /**
