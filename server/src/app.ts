@@ -24,6 +24,7 @@ import { noteRoutes } from "./modules/notes/notes.routes.ts";
 import { ProjectCleanup } from "./modules/projects/project-cleanup.ts";
 import { projectRoutes } from "./modules/projects/projects.routes.ts";
 import { searchRoutes } from "./modules/search/search.routes.ts";
+import { templateRoutes } from "./modules/templates/templates.routes.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -129,6 +130,7 @@ export function createApp(deps: ServerDeps): {
     jobRoutes(api, { app, access, requireAuth: authMw });
     searchRoutes(api, { app, access, requireAuth: authMw });
     noteRoutes(api, { app, access, requireAuth: authMw });
+    templateRoutes(api, { app, access, requireAuth: authMw });
     llmRoutes(api, { app, access, requireAuth: authMw });
     eventRoutes(api, { app, access, requireAuth: authMw });
     api.use((req, _res, next) => {

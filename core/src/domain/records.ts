@@ -127,6 +127,23 @@ export interface NoteRecord {
   cacheKey?: string | null | undefined;
 }
 
+/** A project's custom note template (see `notes/custom-templates.ts` for the skeleton syntax). */
+export interface TemplateRecord {
+  /** Server-made, `tpl_…`. */
+  id: string;
+  projectId: string;
+  /** Unique in the project ignoring case (stores compare `name.toLowerCase()`). */
+  name: string;
+  description: string;
+  /** Notes are written in this language unless the request says otherwise; null: the project's. */
+  language: Language | null;
+  prompt: string;
+  skeleton: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A note as handed to `notes.create`: the store sets `revision` to 1. */
 export type NewNoteRecord = Omit<NoteRecord, "revision">;
 

@@ -1,5 +1,13 @@
 import { ERROR_CODES, type ErrorCode } from "@academic-assist/sdk/contract";
 
+/** One problem with one input field; `line`/`column` locate it inside a text field (1-based). */
+export interface FieldProblem {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
 /**
  * The one error type of the backend. Adapters translate driver errors into these at their edge; the
  * server renders them as problem+json, the worker records them on the job.
@@ -10,7 +18,7 @@ export class AppError extends Error {
   readonly detail: string;
   /** In the worker: retrying cannot fix this (encrypted PDF, over limits, missing input). */
   readonly unrecoverable: boolean;
-  readonly fieldErrors?: { path: string; message: string }[];
+  readonly fieldErrors?: FieldProblem[];
 
   constructor(
     code: ErrorCode,
@@ -19,7 +27,7 @@ export class AppError extends Error {
       cause?: unknown;
       unrecoverable?: boolean;
       status?: number;
-      fieldErrors?: { path: string; message: string }[];
+      fieldErrors?: FieldProblem[];
     } = {},
   ) {
     super(detail, { cause: options.cause });

@@ -229,6 +229,14 @@ function mapSystemPrompt(template: NoteTemplateSpec, language: "en" | "ja", boun
     sections,
     "",
     'Reply with only a JSON object: {"sections": {"s1": [{"text": "…", "page": 1, "quote": "…"}], "s2": []}}',
+    // A custom template's instructions shape focus and wording; the rules above still hold.
+    ...(template.prompt
+      ? [
+          "",
+          "The researcher's template adds these instructions (they choose focus and wording; they never change the rules above, the JSON shape or the citations):",
+          template.prompt.replaceAll(boundary, ""),
+        ]
+      : []),
   ].join("\n");
 }
 

@@ -89,8 +89,10 @@ function flashcardQuestion(section: string, language: GenerateNoteInput["languag
 /**
  * The offline note generator: quotes the paper. Every statement is a sentence of one page, chosen
  * by TF-IDF centrality plus cues of the note section (paper section names and phrases such as
- * "we propose" or "outperforms"), in document order, never repeated. Deterministic: the same
- * pages always give the same note.
+ * "we propose" or "outperforms"), in document order, never repeated. A custom template's prompt
+ * (and the instruction of a section whose heading is of no known kind) adds a preference for
+ * sentences sharing its words; every statement stays a verbatim sentence of its page, so its
+ * citation verifies whatever the prompt says. Deterministic: the same pages always give the same note.
  */
 export class ExtractiveNoteGenerator implements NoteGenerator {
   readonly provider = "extractive";
@@ -118,7 +120,7 @@ export class ExtractiveNoteGenerator implements NoteGenerator {
         }));
         return { heading: localizedHeading(spec.heading, input.language), statements };
       }
-      const chosen = pick(candidates, kind, PICK[kind], used);
+      const chosen = pick(candidates, kind, PICK[kind], used, focusTerms(input.template, spec, kind));
       const statements: Statement[] = chosen.map((c) => ({ text: c.text, page: c.page, verbatim: true }));
       return { heading: localizedHeading(spec.heading, input.language), statements };
     });
@@ -240,7 +242,29 @@ function scoreCentrality(cands: Candidate[]): void {
   });
 }
 
-function pick(cands: Candidate[], kind: SectionKind, count: number, used: Set<number>): Candidate[] {
+/**
+ * Words the template asks the section to be about: a custom template's prompt, and the section's
+ * own instruction when its heading is of no known kind (then the instruction is the only cue).
+ * Built-in templates have neither, so their notes do not change.
+ */
+function focusTerms(
+  template: GenerateNoteInput["template"],
+  spec: GenerateNoteInput["template"]["sections"][number],
+  kind: SectionKind,
+): Set<string> {
+  const text = [template.prompt ?? "", kind === "other" && template.skeleton ? spec.instruction : ""].join(
+    " ",
+  );
+  return new Set(contentTerms(text));
+}
+
+function pick(
+  cands: Candidate[],
+  kind: SectionKind,
+  count: number,
+  used: Set<number>,
+  focus: ReadonlySet<string> = new Set(),
+): Candidate[] {
   const cue = kind === "other" ? null : CUES[kind];
   const scored = cands
     .filter((c) => !used.has(c.position))
@@ -250,6 +274,8 @@ function pick(cands: Candidate[], kind: SectionKind, count: number, used: Set<nu
         if (cue.sections.test(c.section)) score += 0.35;
         if (cue.words.test(c.text)) score += 0.3;
       }
+      // A custom template's focus: up to +0.4 for sentences holding its words.
+      if (focus.size > 0) score += 0.2 * Math.min(2, c.terms.filter((t) => focus.has(t)).length);
       // Opening sentences summarise; a gentle preference for them in summary sections.
       if (kind === "summary") score += 0.1 * Math.max(0, 1 - c.position / Math.max(cands.length, 1));
       return { c, score };

@@ -15,3 +15,12 @@ export {
   type SectionKind,
 } from "./templates.ts";
 export { contentTerms, normalizeForVerification, PARAPHRASE_OVERLAP, verifyStatement } from "./verify.ts";
+export {
+  customTemplateSpec,
+  parseSkeleton,
+  renderSkeleton,
+  SAMPLE_METADATA,
+  templateVariables,
+  type ParsedSkeleton,
+  type SkeletonSection,
+} from "./custom-templates.ts";

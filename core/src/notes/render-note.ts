@@ -2,7 +2,11 @@ import type { Language } from "@academic-assist/sdk/contract";
 import { contentHash } from "@academic-assist/sdk/writeback";
 import type { DocumentRecord, NoteCitationStats, PageRecord } from "../domain/records.ts";
 import type { GeneratedNote, NoteTemplateSpec } from "../ports/note-generator.ts";
+import { renderSkeleton, templateVariables } from "./custom-templates.ts";
+import { neutralizeMarkdown } from "./neutralize.ts";
 import { verifyStatement } from "./verify.ts";
+
+export { LINK_ALLOWLIST, neutralizeMarkdown } from "./neutralize.ts";
 
 /** Input of {@link renderNote}. */
 export interface RenderNoteInput {
@@ -40,7 +44,9 @@ const EMPTY_SECTION: Record<Language, string> = {
  * break out of its field.
  *
  * Body: `# <title>`, then per template section `## <heading>` and one bullet per statement ending
- * in ` [p. N]`. Each statement is checked against its cited page with `verifyStatement`; a
+ * in ` [p. N]`; for a custom template (one with a `skeleton`), the skeleton with its variables
+ * filled (inert) and each section placeholder replaced by that section's bullets, and the
+ * template's name in the frontmatter as `template_name`. Each statement is checked against its cited page with `verifyStatement`; a
  * statement that does not verify is kept (the reader may still want it) but marked
  * ` [p. N, unverified]` and counted in `citations.unverified`. Statement text is neutralised so that
  * document text cannot inject Markdown structure, HTML, images, links, wiki-links or code spans.
@@ -52,21 +58,34 @@ export async function renderNote(input: RenderNoteInput): Promise<RenderedNote> 
 
   let total = 0;
   let verified = 0;
-  const body: string[] = [`# ${neutralizeMarkdown(displayTitle)}`, ""];
-  for (const section of generated.sections) {
-    body.push(`## ${neutralizeMarkdown(section.heading)}`, "");
-    if (section.statements.length === 0) body.push(`- ${EMPTY_SECTION[input.language]}`);
+  const sectionLines: string[][] = generated.sections.map((section) => {
+    const lines: string[] = [];
+    if (section.statements.length === 0) lines.push(`- ${EMPTY_SECTION[input.language]}`);
     for (const st of section.statements) {
       total++;
       const ok = verifyStatement(st, input.pages);
       if (ok) verified++;
       const page = Number.isInteger(st.page) && st.page > 0 ? st.page : 0;
       const question = st.question ? `Q: ${neutralizeMarkdown(st.question)} A: ` : "";
-      body.push(`- ${question}${neutralizeMarkdown(st.text)} [p. ${page}${ok ? "" : ", unverified"}]`);
+      lines.push(`- ${question}${neutralizeMarkdown(st.text)} [p. ${page}${ok ? "" : ", unverified"}]`);
     }
-    body.push("");
+    return lines;
+  });
+  let bodyText: string;
+  if (input.template.skeleton) {
+    // A custom template: its skeleton, with inert metadata and the generated sections in place.
+    bodyText = renderSkeleton(
+      input.template.skeleton,
+      templateVariables(document, input.generatedAt),
+      sectionLines,
+    );
+  } else {
+    const body: string[] = [`# ${neutralizeMarkdown(displayTitle)}`, ""];
+    generated.sections.forEach((section, i) => {
+      body.push(`## ${neutralizeMarkdown(section.heading)}`, "", ...sectionLines[i]!, "");
+    });
+    bodyText = body.join("\n");
   }
-  const bodyText = body.join("\n");
 
   const meta = document.metadata;
   const frontmatter = (hash: string | null): string =>
@@ -81,6 +100,7 @@ export async function renderNote(input: RenderNoteInput): Promise<RenderedNote> 
       `source: ${yamlString(document.filename)}`,
       `document_id: ${yamlString(document.id)}`,
       `template: ${yamlString(input.template.id)}`,
+      ...(input.template.skeleton ? [`template_name: ${yamlString(input.template.name)}`] : []),
       `language: ${yamlString(input.language)}`,
       `generator: ${yamlString(generated.provider)}`,
       `provider: ${yamlString(generated.provider)}`,
@@ -108,54 +128,12 @@ export async function renderNote(input: RenderNoteInput): Promise<RenderedNote> 
 }
 
 /** A YAML double-quoted scalar: JSON string escaping is a subset of YAML's. */
-function yamlString(s: string): string {
+export function yamlString(s: string): string {
   // U+2028/2029 are legal in JSON strings but line breaks to YAML.
   // eslint-disable-next-line no-control-regex -- control characters are what is removed
   return JSON.stringify(s.replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, ""))
     .replace(/\u2028/g, "\\u2028")
     .replace(/\u2029/g, "\\u2029");
-}
-
-/**
- * Makes document text inert inside a Markdown bullet: one line; no block syntax at its start
- * (`#`, `>`, list markers); raw HTML, links, images, wiki-links, code spans and citation
- * look-alikes escaped; `javascript:` removed. {@link unescapeMarkdown} reverses the escaping.
- */
-export function neutralizeMarkdown(text: string): string {
-  let s = defangUrls(
-    text
-      .replace(/\s+/g, " ")
-      .trim()
-      .replace(/(?:java|vb)script\s*:/gi, "")
-      .replace(/data\s*:\s*[a-z]+\/[a-z0-9.+-]+[;,]/gi, ""),
-  );
-  s = s.replace(/[\\`*_[\]<>!|]/g, (ch) => (ch === "<" ? "&lt;" : ch === ">" ? "&gt;" : `\\${ch}`));
-  // Block syntax only matters at the start of the line.
-  s = s.replace(/^([#+\-=]|\d+[.)])/, (m) => `\\${m}`);
-  return s;
-}
-
-/** Hosts whose bare URLs stay clickable in a note (scholarly identifiers); every other URL is defanged. */
-export const LINK_ALLOWLIST: readonly string[] = ["doi.org", "dx.doi.org", "arxiv.org", "aclanthology.org"];
-
-/**
- * Bare URLs and `www.` hosts outside {@link LINK_ALLOWLIST} are made non-clickable (`https[:]//`,
- * `www[.]`), so Markdown autolinking cannot turn document or model text into a link or a
- * tracking request.
- */
-function defangUrls(text: string): string {
-  return text.replace(
-    /\b([a-z][a-z0-9+.-]*):\/\/([^\s/?#]+)|\bwww\.([^\s/?#]+)/gi,
-    (m, scheme, host, www) => {
-      const h = String(host ?? `www.${String(www)}`)
-        .toLowerCase()
-        .replace(/^[^@]*@/, "")
-        .replace(/:\d+$/, "");
-      const allowed = LINK_ALLOWLIST.some((a) => h === a || h.endsWith(`.${a}`));
-      if (allowed && scheme && /^https?$/i.test(String(scheme))) return m;
-      return scheme ? `${String(scheme)}[:]//${String(host)}` : `www[.]${String(www)}`;
-    },
-  );
 }
 
 /** Reverses {@link neutralizeMarkdown}'s escaping (not the removal of `javascript:`). */

@@ -5,8 +5,9 @@ import type { DocumentRecord, PageRecord } from "../domain/records.ts";
 import { nowIso } from "../domain/ids.ts";
 import { AppError, isAppError } from "../errors/app-error.ts";
 import { chunkPages, extractDocument } from "../extraction/index.ts";
-import { getTemplate, renderNote } from "../notes/index.ts";
+import { renderNote } from "../notes/index.ts";
 import type { JobContext } from "../ports/index.ts";
+import { resolveNoteTemplate } from "../services/templates.ts";
 import type { AppContext } from "../wiring.ts";
 
 /**
@@ -214,11 +215,13 @@ export async function generateNote(app: AppContext, ctx: JobContext<"llm_generat
   try {
     const doc = await app.repos.documents.findById(note.documentId);
     if (!doc) throw new AppError("not_found", "The note's document was deleted.", { unrecoverable: true });
-    const template = getTemplate(note.template);
+    const template = await resolveNoteTemplate(app.repos, note.projectId, note.template);
     if (!template)
-      throw new AppError("validation_failed", `Unknown template "${note.template}".`, {
-        unrecoverable: true,
-      });
+      throw new AppError(
+        "validation_failed",
+        `The template "${note.template}" no longer exists (it was deleted after the note was requested).`,
+        { unrecoverable: true },
+      );
     await ctx.progress({ stage: "generating", done: 0, total: 1 });
     const pages = await app.repos.pages.list(doc.id);
     const chunks = await app.repos.chunks.listByDocument(doc.id);

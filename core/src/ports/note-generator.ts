@@ -34,6 +34,15 @@ export interface NoteTemplateSpec {
    * pairs (flashcards) instead of plain statements.
    */
   sections: { heading: string; instruction: string; format?: "statements" | "qa" | undefined }[];
+  /**
+   * A custom template's instructions. An LLM generator adds them to its system prompt, below the
+   * rules they cannot change; the extractive generator prefers sentences sharing their words.
+   */
+  prompt?: string | undefined;
+  /** A custom template's Markdown skeleton; `renderNote` lays the note out with it. */
+  skeleton?: string | undefined;
+  /** Changes whenever a custom template's text does: part of the note cache key. */
+  fingerprint?: string | undefined;
 }
 
 export interface GenerateNoteInput {

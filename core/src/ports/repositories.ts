@@ -8,6 +8,7 @@ import type {
   NoteRecord,
   PageRecord,
   ProjectRecord,
+  TemplateRecord,
   UsageRecord,
   UsageTotals,
   UserRecord,
@@ -53,7 +54,7 @@ export interface ProjectRepository {
     patch: Partial<Pick<ProjectRecord, "name" | "description" | "language">>,
     at: string,
   ): Promise<ProjectRecord | null>;
-  /** Deletes the project row, its memberships, documents, pages, chunks and notes. Blobs and index entries are the caller's. */
+  /** Deletes the project row, its memberships, documents, pages, chunks, notes and templates. Blobs and index entries are the caller's. */
   delete(id: string): Promise<void>;
   /** Projects the user is a member of, with the user's role, newest first. */
   listForUser(userId: string, options: ListOptions): Promise<Page<ProjectRecord & { role: Role }>>;
@@ -144,6 +145,34 @@ export interface NoteRepository {
   findReadyByCacheKey(projectId: string, cacheKey: string): Promise<NoteRecord | null>;
 }
 
+/** What an update of a custom template may change. */
+export type TemplatePatch = Partial<
+  Pick<TemplateRecord, "name" | "description" | "language" | "prompt" | "skeleton">
+>;
+
+/** A project's custom note templates. Deleting the project deletes them. */
+export interface TemplateRepository {
+  /**
+   * Stores a new template. Throws AppError `conflict` when the project already has a template of
+   * the same name ignoring case (atomically: of two concurrent creates, one fails), `not_found`
+   * when the project does not exist.
+   */
+  create(template: TemplateRecord): Promise<TemplateRecord>;
+  /** The template with this id, or null. */
+  findById(id: string): Promise<TemplateRecord | null>;
+  /** Every template of the project, by name (case-insensitive), then id. */
+  listByProject(projectId: string): Promise<TemplateRecord[]>;
+  /** How many templates the project has. */
+  countByProject(projectId: string): Promise<number>;
+  /**
+   * Applies a partial update and sets `updatedAt`; returns the new record, or null when gone.
+   * Throws AppError `conflict` when the new name is taken in the project (ignoring case).
+   */
+  update(id: string, patch: TemplatePatch, at: string): Promise<TemplateRecord | null>;
+  /** Deletes the template; false when it did not exist. */
+  delete(id: string): Promise<boolean>;
+}
+
 /** LLM usage per generated note. Rows outlive their note, project and user (they are spending history). */
 export interface UsageRepository {
   /** Records a note's usage; a second record for the same `noteId` is ignored (false). */
@@ -181,6 +210,7 @@ export interface Repositories {
   pages: PageRepository;
   chunks: ChunkRepository;
   notes: NoteRepository;
+  templates: TemplateRepository;
   usage: UsageRepository;
   idempotency: IdempotencyRepository;
   /** True when the store answers (for /readyz). */

@@ -60,7 +60,8 @@ export async function findCachedNote(
   language: Language,
 ): Promise<{ cacheKey: string; cachedNote: NoteRecord | null }> {
   const { provider, model } = app.generator;
-  const cacheKey = noteCacheKey(doc, template.id, language, { provider, model });
+  const templateKey = template.fingerprint ? `${template.id}@${template.fingerprint}` : template.id;
+  const cacheKey = noteCacheKey(doc, templateKey, language, { provider, model });
   return { cacheKey, cachedNote: await app.repos.notes.findReadyByCacheKey(doc.projectId, cacheKey) };
 }
 

@@ -9,6 +9,12 @@ export const AskBody = z
     documentId: Id.optional(),
     /** Passages retrieved and given to the answerer (default 6). */
     maxPassages: z.number().int().min(1).max(20).default(6),
+    /**
+     * Also store the cited answer as a note of the project (owner, editor), template `answer`,
+     * linked to the first document it cites and listing all of them; its citations are checked
+     * like a generated note's. Nothing is stored when the library abstains.
+     */
+    saveAsNote: z.boolean().default(false),
   })
   .meta({ id: "AskBody" });
 export type ProjectAskParams = z.input<typeof AskBody>;
@@ -46,6 +52,8 @@ export const AskResult = z
     passages: z.array(AskPassage),
     provider: z.string(),
     model: z.string(),
+    /** With `saveAsNote: true`: the note the answer was saved as, null when the library abstained. */
+    noteId: Id.nullable().optional(),
   })
   .meta({ id: "AskResult" });
 export type AskResult = z.infer<typeof AskResult>;

@@ -8,6 +8,7 @@ import * as J from "./jobs.ts";
 import * as N from "./notes.ts";
 import * as P from "./projects.ts";
 import * as S from "./search.ts";
+import * as T from "./templates.ts";
 import * as U from "./usage.ts";
 
 export type HttpMethod = "get" | "post" | "patch" | "put" | "delete";
@@ -333,8 +334,79 @@ export const endpoints = {
     path: "/templates",
     tag: "notes",
     auth: true,
-    summary: "Note templates",
+    summary: "Built-in note templates",
     responses: { 200: ok(N.TemplateList) },
+  }),
+  "templates.listProject": endpoint({
+    id: "templates.listProject",
+    method: "get",
+    path: "/projects/{projectId}/templates",
+    tag: "templates",
+    auth: true,
+    summary: "Templates a project's notes can use: the built-in ones, then the project's own by name",
+    params: P.ProjectIdParams,
+    responses: { 200: ok(N.TemplateList) },
+    errors: [404],
+  }),
+  "templates.create": endpoint({
+    id: "templates.create",
+    method: "post",
+    path: "/projects/{projectId}/templates",
+    tag: "templates",
+    auth: true,
+    summary:
+      "Create a custom template (owner, editor); the skeleton is validated and every problem listed with its line and column",
+    params: P.ProjectIdParams,
+    body: T.TemplateCreateBody,
+    responses: { 201: ok(T.CustomTemplate, "Created") },
+    errors: [403, 404, 409],
+  }),
+  "templates.preview": endpoint({
+    id: "templates.preview",
+    method: "post",
+    path: "/projects/{projectId}/templates/preview",
+    tag: "templates",
+    auth: true,
+    summary:
+      "Render a skeleton against a document's metadata (or sample metadata) without a model, with its problems",
+    params: P.ProjectIdParams,
+    body: T.TemplatePreviewBody,
+    responses: { 200: ok(T.TemplatePreview) },
+    errors: [404],
+  }),
+  "templates.get": endpoint({
+    id: "templates.get",
+    method: "get",
+    path: "/templates/{templateId}",
+    tag: "templates",
+    auth: true,
+    summary: "A project's custom template",
+    params: T.TemplateIdParams,
+    responses: { 200: ok(T.CustomTemplate) },
+    errors: [404],
+  }),
+  "templates.update": endpoint({
+    id: "templates.update",
+    method: "patch",
+    path: "/templates/{templateId}",
+    tag: "templates",
+    auth: true,
+    summary: "Change a custom template (owner, editor); notes already generated keep their text",
+    params: T.TemplateIdParams,
+    body: T.TemplateUpdateBody,
+    responses: { 200: ok(T.CustomTemplate) },
+    errors: [403, 404, 409],
+  }),
+  "templates.delete": endpoint({
+    id: "templates.delete",
+    method: "delete",
+    path: "/templates/{templateId}",
+    tag: "templates",
+    auth: true,
+    summary: "Delete a custom template (owner, editor); notes made with it stay",
+    params: T.TemplateIdParams,
+    responses: noContent,
+    errors: [403, 404],
   }),
   "notes.create": endpoint({
     id: "notes.create",

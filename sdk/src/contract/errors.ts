@@ -57,6 +57,10 @@ export const FieldError = z
     /** Where the bad value is: `body.name`, `query.limit`, `params.projectId`. */
     path: z.string(),
     message: z.string(),
+    /** For problems inside a text field (a template skeleton): 1-based line of the problem. */
+    line: z.number().int().positive().optional(),
+    /** For problems inside a text field: 1-based column (UTF-16 code units) where it starts. */
+    column: z.number().int().positive().optional(),
   })
   .meta({ id: "FieldError" });
 export type FieldError = z.infer<typeof FieldError>;

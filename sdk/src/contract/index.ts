@@ -9,5 +9,6 @@ export * from "./notes.ts";
 export * from "./openapi.ts";
 export * from "./projects.ts";
 export * from "./search.ts";
+export * from "./templates.ts";
 export * from "./ask.ts";
 export * from "./usage.ts";

@@ -10,11 +10,12 @@ export const BUILT_IN_TEMPLATES = [
   "flashcards",
   "summary-ja",
 ] as const;
+/** A built-in template's name (`summary`) or a project template's server-made id (`tpl_…`). */
 export const TemplateId = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[a-z0-9][a-z0-9-]*$/, "must be a template id such as `summary`");
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, "must be a template id such as `summary`");
 
 export const Template = z
   .object({
@@ -23,6 +24,8 @@ export const Template = z
     description: z.string(),
     builtIn: z.boolean(),
     sections: z.array(z.string()),
+    /** The project a custom template belongs to; absent for built-in templates. */
+    projectId: Id.optional(),
   })
   .meta({ id: "Template" });
 export type Template = z.infer<typeof Template>;

@@ -198,10 +198,17 @@ function parseProblem(text: string): Partial<Problem> | null {
     out.errors = o.errors.flatMap((e: unknown) => {
       if (typeof e !== "object" || e === null) return [];
       const r = e as Record<string, unknown>;
+      const position = (v: unknown) =>
+        typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined;
+      const line = position(r.line);
+      const column = position(r.column);
       return [
         {
           path: typeof r.path === "string" ? r.path : "",
           message: typeof r.message === "string" ? r.message : "",
+          // Problems inside a text field (a template skeleton) say where they are.
+          ...(line !== undefined ? { line } : {}),
+          ...(column !== undefined ? { column } : {}),
         },
       ];
     });

@@ -108,6 +108,8 @@ export class Projects extends APIResource {
   /**
    * Answers a question from the project's library with page citations (`[p. N]` in `answer`,
    * details in `citations`), or abstains (`abstained: true`) when the library lacks the answer.
+   * With `saveAsNote: true` (owner, editor) the cited answer is also stored as a note (template
+   * `answer`, citations checked) and `noteId` names it; fetch it with `client.notes.retrieve`.
    */
   ask(projectId: string, params: ProjectAskParams, options?: RequestOptions): Promise<AskResult> {
     return this._client.request(

@@ -16,6 +16,8 @@ const AREA_BY_TAG: Readonly<Record<string, Area>> = {
   notes: "note",
   events: "note",
   llm: "llm",
+  // Templates shape prompts: the area that owns the model's configuration serves them.
+  templates: "llm",
 };
 
 /**

@@ -5,10 +5,13 @@ import type {
   JobRecord,
   NoteRecord,
   ProjectRecord,
+  TemplateRecord,
   UserRecord,
 } from "@academic-assist/core";
+import { parseSkeleton } from "@academic-assist/core";
 import type {
   ApiToken,
+  CustomTemplate,
   Document,
   Event,
   Job,
@@ -97,3 +100,18 @@ export const toNoteDto = (n: NoteRecord): Note => ({
 });
 
 export const toEventDto = (e: EventRecord): Event => ({ ...e });
+
+export const toCustomTemplateDto = (t: TemplateRecord): CustomTemplate => ({
+  id: t.id,
+  projectId: t.projectId,
+  name: t.name,
+  description: t.description,
+  language: t.language,
+  prompt: t.prompt,
+  skeleton: t.skeleton,
+  sections: parseSkeleton(t.skeleton).sections.map((s) => s.heading),
+  builtIn: false,
+  createdBy: t.createdBy,
+  createdAt: t.createdAt,
+  updatedAt: t.updatedAt,
+});

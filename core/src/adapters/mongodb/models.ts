@@ -9,6 +9,7 @@ import type {
   NoteRecord,
   PageRecord,
   ProjectRecord,
+  TemplateRecord,
   UsageRecord,
   UserRecord,
 } from "../../domain/records.ts";
@@ -47,6 +48,10 @@ export type DocumentDoc = Stored<DocumentRecord> & {
 export type PageDoc = PageRecord;
 export type ChunkDoc = Stored<ChunkRecord>;
 export type NoteDoc = Stored<Omit<NoteRecord, "cacheKey">> & { cacheKey: string | null };
+export type TemplateDoc = Stored<TemplateRecord> & {
+  /** `name` trimmed and lower-cased: unique per project (FerretDB has no case-insensitive collation). */
+  nameKey: string;
+};
 export type UsageDoc = Omit<UsageRecord, "noteId"> & { _id: string };
 /**
  * The right to move one note from `revision - 1` to `revision`, claimed by inserting this document
@@ -86,6 +91,7 @@ export interface Models {
   chunks: Model<ChunkDoc>;
   notes: Model<NoteDoc>;
   noteClaims: Model<NoteClaimDoc>;
+  templates: Model<TemplateDoc>;
   usage: Model<UsageDoc>;
   idempotency: Model<IdempotencyDoc>;
 }
@@ -265,6 +271,27 @@ export function defineModels(connection: Connection): Models {
   noteClaims.index({ projectId: 1 }, { name: "note_claims_project" });
   noteClaims.index({ documentId: 1 }, { name: "note_claims_document" });
 
+  // Empty strings are valid values here, which `required` would refuse: defaults instead.
+  const text = { type: String, default: "" };
+  const templates = new Schema(
+    {
+      _id: id,
+      projectId: str,
+      name: str,
+      nameKey: str,
+      description: text,
+      language: nullableStr,
+      prompt: text,
+      skeleton: str,
+      createdBy: str,
+      createdAt: str,
+      updatedAt: str,
+    },
+    { ...OPTIONS, collection: "templates" },
+  );
+  // The unique index is what makes concurrent creates and renames safe (FerretDB enforces it atomically).
+  templates.index({ projectId: 1, nameKey: 1 }, { unique: true, name: "templates_project_name" });
+
   const usage = new Schema(
     {
       // The note id: one usage row per note, enforced by the primary key.
@@ -306,6 +333,7 @@ export function defineModels(connection: Connection): Models {
     chunks: connection.model<ChunkDoc>("Chunk", chunks),
     notes: connection.model<NoteDoc>("Note", notes),
     noteClaims: connection.model<NoteClaimDoc>("NoteClaim", noteClaims),
+    templates: connection.model<TemplateDoc>("Template", templates),
     usage: connection.model<UsageDoc>("Usage", usage),
     idempotency: connection.model<IdempotencyDoc>("IdempotencyKey", idempotency),
   };

@@ -9,6 +9,7 @@ import type {
   NoteRecord,
   PageRecord,
   ProjectRecord,
+  TemplateRecord,
   UsageRecord,
   UsageTotals,
   UserRecord,
@@ -25,11 +26,13 @@ import type {
   PageRepository,
   ProjectRepository,
   Repositories,
+  TemplatePatch,
+  TemplateRepository,
   UsageRepository,
   UserRepository,
 } from "../../ports/repositories.ts";
 import { decodeCursor, toPage, type CursorPosition } from "../cursor.ts";
-import { guard, isDuplicateKey } from "./errors.ts";
+import { guard, isDuplicateKey, isUniqueViolation } from "./errors.ts";
 import {
   defineModels,
   type ChunkDoc,
@@ -38,6 +41,7 @@ import {
   type NoteDoc,
   type PageDoc,
   type ProjectDoc,
+  type TemplateDoc,
   type TokenDoc,
   type UserDoc,
 } from "./models.ts";
@@ -476,7 +480,7 @@ class MongoProjects implements ProjectRepository {
 /**
  * Deletes a project and everything in it, in an order that is safe without transactions:
  * 1. tombstone the project (`deletingAt`): from here on every read treats it as gone;
- * 2. its memberships, notes, chunks, pages and documents;
+ * 2. its memberships, notes, templates, chunks, pages and documents;
  * 3. the project itself.
  * A crash after 1 leaves a tombstone that {@link MongoRepositories.finishInterruptedDeletes} (run on
  * every open) or a second call completes. Idempotent.
@@ -486,6 +490,7 @@ async function deleteProject(m: Models, id: string, at = new Date().toISOString(
   await m.memberships.deleteMany({ projectId: id }).exec();
   await m.notes.deleteMany({ projectId: id }).exec();
   await m.noteClaims.deleteMany({ projectId: id }).exec();
+  await m.templates.deleteMany({ projectId: id }).exec();
   await m.chunks.deleteMany({ projectId: id }).exec();
   const docIds = (await m.documents.find({ projectId: id }, { _id: 1 }).lean<{ _id: string }[]>().exec()).map(
     (d) => d._id,
@@ -687,6 +692,98 @@ class MongoChunks implements ChunkRepository {
 }
 
 /** How often an unconditional note update re-reads after losing the race for a revision. */
+const toTemplate = (d: TemplateDoc): TemplateRecord => ({
+  id: d._id,
+  projectId: d.projectId,
+  name: d.name,
+  description: d.description,
+  language: d.language ?? null,
+  prompt: d.prompt,
+  skeleton: d.skeleton,
+  createdBy: d.createdBy,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
+});
+
+const templateNameKey = (name: string): string => name.trim().toLowerCase();
+
+/**
+ * Custom templates. Name uniqueness per project is the unique index `(projectId, nameKey)`, which
+ * FerretDB enforces atomically on inserts and updates alike; no write here relies on
+ * `findOneAndUpdate` being atomic (it is not on FerretDB v1): an update is one `updateOne`, then a read.
+ */
+class MongoTemplates implements TemplateRepository {
+  constructor(private readonly m: Models) {}
+
+  private taken(error: unknown, name: string | undefined): never {
+    if (isUniqueViolation(error))
+      throw conflict(`This project already has a template named "${name ?? ""}" (names ignore case).`);
+    throw error;
+  }
+
+  create(t: TemplateRecord): Promise<TemplateRecord> {
+    return op(async () => {
+      if (!(await this.m.projects.exists({ _id: t.projectId, ...LIVE })))
+        throw new AppError("not_found", "No such project.");
+      const { id, ...rest } = t;
+      try {
+        await this.m.templates.create({ _id: id, ...rest, nameKey: templateNameKey(t.name) });
+      } catch (error) {
+        this.taken(error, t.name);
+      }
+      return { ...t };
+    });
+  }
+
+  findById(id: string): Promise<TemplateRecord | null> {
+    return op(async () => {
+      const d = await this.m.templates.findById(id).lean<TemplateDoc>().exec();
+      return d ? toTemplate(d) : null;
+    });
+  }
+
+  listByProject(projectId: string): Promise<TemplateRecord[]> {
+    return op(async () => {
+      const docs = await this.m.templates
+        .find({ projectId })
+        .sort({ nameKey: 1, _id: 1 })
+        .lean<TemplateDoc[]>()
+        .exec();
+      return docs.map(toTemplate);
+    });
+  }
+
+  countByProject(projectId: string): Promise<number> {
+    return op(() => this.m.templates.countDocuments({ projectId }).exec());
+  }
+
+  update(id: string, patch: TemplatePatch, at: string): Promise<TemplateRecord | null> {
+    return op(async () => {
+      const set = defined({
+        name: patch.name,
+        nameKey: patch.name === undefined ? undefined : templateNameKey(patch.name),
+        description: patch.description,
+        language: patch.language,
+        prompt: patch.prompt,
+        skeleton: patch.skeleton,
+        updatedAt: at,
+      });
+      try {
+        const r = await this.m.templates.updateOne({ _id: id }, { $set: set }).exec();
+        if (r.matchedCount === 0) return null;
+      } catch (error) {
+        this.taken(error, patch.name);
+      }
+      const d = await this.m.templates.findById(id).lean<TemplateDoc>().exec();
+      return d ? toTemplate(d) : null;
+    });
+  }
+
+  delete(id: string): Promise<boolean> {
+    return op(async () => (await this.m.templates.deleteOne({ _id: id }).exec()).deletedCount > 0);
+  }
+}
+
 const MAX_UPDATE_ATTEMPTS = 20;
 /** A revision claim this old whose change is not in the note was left by a crashed writer. */
 const ABANDONED_CLAIM_MS = 60_000;
@@ -1011,6 +1108,7 @@ export class MongoRepositories implements Repositories {
   readonly pages: PageRepository;
   readonly chunks: ChunkRepository;
   readonly notes: NoteRepository;
+  readonly templates: TemplateRepository;
   readonly usage: UsageRepository;
   readonly idempotency: IdempotencyRepository;
   private readonly models: Models;
@@ -1026,6 +1124,7 @@ export class MongoRepositories implements Repositories {
     this.pages = new MongoPages(m);
     this.chunks = new MongoChunks(m);
     this.notes = new MongoNotes(m);
+    this.templates = new MongoTemplates(m);
     this.usage = new MongoUsage(m);
     this.idempotency = new MongoIdempotency(m);
   }

@@ -149,4 +149,25 @@ export const REPOSITORY_MIGRATIONS: readonly Migration[] = [
     // Existing notes start at revision 1, like new ones.
     up: `ALTER TABLE notes ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;`,
   },
+  {
+    version: 4,
+    name: "custom templates",
+    // name_key = lower-cased name: the per-project uniqueness ignores case.
+    up: `
+      CREATE TABLE templates (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        description TEXT NOT NULL,
+        language TEXT,
+        prompt TEXT NOT NULL,
+        skeleton TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (project_id, name_key)
+      );
+    `,
+  },
 ];

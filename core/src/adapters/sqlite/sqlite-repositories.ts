@@ -20,6 +20,7 @@ import type {
   NoteRecord,
   PageRecord,
   ProjectRecord,
+  TemplateRecord,
   UsageRecord,
   UsageTotals,
   UserRecord,
@@ -36,6 +37,8 @@ import type {
   PageRepository,
   ProjectRepository,
   Repositories,
+  TemplatePatch,
+  TemplateRepository,
   UsageRepository,
   UserRepository,
 } from "../../ports/repositories.ts";
@@ -226,6 +229,35 @@ const toNote = (r: NoteRow): NoteRecord => ({
   revision: r.revision,
   ...(r.cache_key ? { cacheKey: r.cache_key } : {}),
 });
+
+interface TemplateRow {
+  id: string;
+  project_id: string;
+  name: string;
+  name_key: string;
+  description: string;
+  language: string | null;
+  prompt: string;
+  skeleton: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+const toTemplate = (r: TemplateRow): TemplateRecord => ({
+  id: r.id,
+  projectId: r.project_id,
+  name: r.name,
+  description: r.description,
+  language: r.language as Language | null,
+  prompt: r.prompt,
+  skeleton: r.skeleton,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** The per-project unique key of a template name: case is ignored. */
+export const templateNameKey = (name: string): string => name.trim().toLowerCase();
 
 /** `SET a = ?, b = ?` and its parameters from the defined entries of a patch. */
 function setClause(columns: Record<string, unknown>): { sql: string; params: unknown[] } {
@@ -844,6 +876,99 @@ class SqliteNotes implements NoteRepository {
   }
 }
 
+class SqliteTemplates implements TemplateRepository {
+  constructor(private readonly db: Database) {}
+
+  private taken(error: unknown, name: string | undefined): never {
+    const code = sqliteCode(error);
+    if (code === "SQLITE_CONSTRAINT_UNIQUE")
+      throw conflict(`This project already has a template named "${name ?? ""}" (names ignore case).`);
+    if (code === "SQLITE_CONSTRAINT_PRIMARYKEY") throw conflict("A template with this id already exists.");
+    if (code === "SQLITE_CONSTRAINT_FOREIGNKEY")
+      throw new AppError("not_found", "No such project.", { cause: error });
+    throw error;
+  }
+
+  create(t: TemplateRecord): Promise<TemplateRecord> {
+    return op(() => {
+      try {
+        this.db
+          .prepare(
+            `INSERT INTO templates (id, project_id, name, name_key, description, language, prompt, skeleton,
+               created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            t.id,
+            t.projectId,
+            t.name,
+            templateNameKey(t.name),
+            t.description,
+            t.language,
+            t.prompt,
+            t.skeleton,
+            t.createdBy,
+            t.createdAt,
+            t.updatedAt,
+          );
+      } catch (error) {
+        this.taken(error, t.name);
+      }
+      return { ...t };
+    });
+  }
+
+  findById(id: string): Promise<TemplateRecord | null> {
+    return op(() => {
+      const row = this.db.prepare<[string], TemplateRow>("SELECT * FROM templates WHERE id = ?").get(id);
+      return row ? toTemplate(row) : null;
+    });
+  }
+
+  listByProject(projectId: string): Promise<TemplateRecord[]> {
+    return op(() =>
+      this.db
+        .prepare<[string], TemplateRow>("SELECT * FROM templates WHERE project_id = ? ORDER BY name_key, id")
+        .all(projectId)
+        .map(toTemplate),
+    );
+  }
+
+  countByProject(projectId: string): Promise<number> {
+    return op(
+      () =>
+        this.db
+          .prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM templates WHERE project_id = ?")
+          .get(projectId)?.n ?? 0,
+    );
+  }
+
+  update(id: string, patch: TemplatePatch, at: string): Promise<TemplateRecord | null> {
+    return op(() => {
+      const set = setClause({
+        name: patch.name,
+        name_key: patch.name === undefined ? undefined : templateNameKey(patch.name),
+        description: patch.description,
+        language: patch.language,
+        prompt: patch.prompt,
+        skeleton: patch.skeleton,
+        updated_at: at,
+      });
+      try {
+        const row = this.db
+          .prepare<unknown[], TemplateRow>(`UPDATE templates SET ${set.sql} WHERE id = ? RETURNING *`)
+          .get(...set.params, id);
+        return row ? toTemplate(row) : null;
+      } catch (error) {
+        this.taken(error, patch.name);
+      }
+    });
+  }
+
+  delete(id: string): Promise<boolean> {
+    return op(() => this.db.prepare("DELETE FROM templates WHERE id = ?").run(id).changes > 0);
+  }
+}
+
 interface UsageSumRow {
   notes: number;
   input_tokens: number | null;
@@ -973,6 +1098,7 @@ export class SqliteRepositories implements Repositories {
   readonly pages: PageRepository;
   readonly chunks: ChunkRepository;
   readonly notes: NoteRepository;
+  readonly templates: TemplateRepository;
   readonly usage: UsageRepository;
   readonly idempotency: IdempotencyRepository;
   private readonly db: Database;
@@ -990,6 +1116,7 @@ export class SqliteRepositories implements Repositories {
     this.pages = new SqlitePages(this.db);
     this.chunks = new SqliteChunks(this.db);
     this.notes = new SqliteNotes(this.db);
+    this.templates = new SqliteTemplates(this.db);
     this.usage = new SqliteUsage(this.db);
     this.idempotency = new SqliteIdempotency(this.db);
   }

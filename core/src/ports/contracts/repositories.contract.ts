@@ -7,6 +7,7 @@ import type {
   NewNoteRecord,
   PageRecord,
   ProjectRecord,
+  TemplateRecord,
   UserRecord,
 } from "../../domain/records.ts";
 import type { Repositories } from "../repositories.ts";
@@ -90,6 +91,22 @@ const noteOf = (doc: DocumentRecord, createdBy: string): NewNoteRecord => {
     generator: null,
     citations: null,
     error: null,
+    createdBy,
+    createdAt: at,
+    updatedAt: at,
+  };
+};
+
+const templateOf = (projectId: string, createdBy: string, name = "Reading note"): TemplateRecord => {
+  const at = tick();
+  return {
+    id: newId("tpl"),
+    projectId,
+    name,
+    description: "",
+    language: null,
+    prompt: "",
+    skeleton: "# {{title}}\n\n{{section:Summary}}\n",
     createdBy,
     createdAt: at,
     updatedAt: at,
@@ -688,6 +705,95 @@ export function describeRepositories(make: () => Promise<ContractSubject<Reposit
       });
     });
 
+    describe("templates", () => {
+      it("when a template is created and updated, then it reads back with the update, empty strings and null kept", async () => {
+        const { owner, project: p } = await owned();
+        const t = await repos.templates.create({ ...templateOf(p.id, owner.id), language: "ja" });
+
+        const at = tick();
+        const updated = await repos.templates.update(
+          t.id,
+          { name: "Renamed", language: null, prompt: "Focus on 手法.", description: "" },
+          at,
+        );
+
+        expect(updated).toEqual({
+          ...t,
+          name: "Renamed",
+          language: null,
+          prompt: "Focus on 手法.",
+          updatedAt: at,
+        });
+        expect(await repos.templates.findById(t.id)).toEqual(updated);
+      });
+
+      it("when a second template takes a name of the project in another case, then it fails with conflict, in another project it is fine", async () => {
+        const { owner, project: p } = await owned();
+        const { project: other } = await owned();
+        await repos.templates.create(templateOf(p.id, owner.id, "Reading note"));
+
+        const error = await errorCodeOf(repos.templates.create(templateOf(p.id, owner.id, "READING NOTE")));
+        const elsewhere = await repos.templates.create(templateOf(other.id, owner.id, "reading note"));
+
+        expect(error).toBe("conflict");
+        expect(elsewhere.name).toBe("reading note");
+        expect(await repos.templates.countByProject(p.id)).toBe(1);
+      });
+
+      it("when a template is renamed to a name taken in its project, then it fails with conflict and keeps its name", async () => {
+        const { owner, project: p } = await owned();
+        await repos.templates.create(templateOf(p.id, owner.id, "Alpha"));
+        const beta = await repos.templates.create(templateOf(p.id, owner.id, "Beta"));
+
+        const error = await errorCodeOf(repos.templates.update(beta.id, { name: "alpha" }, tick()));
+
+        expect(error).toBe("conflict");
+        expect((await repos.templates.findById(beta.id))?.name).toBe("Beta");
+      });
+
+      it("when two templates of the same name are created at once, then exactly one is stored", async () => {
+        const { owner, project: p } = await owned();
+
+        const results = await Promise.allSettled(
+          [0, 1, 2, 3].map(() => repos.templates.create(templateOf(p.id, owner.id, "Same"))),
+        );
+
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        expect(await repos.templates.listByProject(p.id)).toHaveLength(1);
+      });
+
+      it("when templates are listed, then only the project's come, by name ignoring case", async () => {
+        const { owner, project: p } = await owned();
+        const { project: other } = await owned();
+        await repos.templates.create(templateOf(p.id, owner.id, "beta"));
+        await repos.templates.create(templateOf(p.id, owner.id, "Alpha"));
+        await repos.templates.create(templateOf(other.id, owner.id, "Gamma"));
+
+        const names = (await repos.templates.listByProject(p.id)).map((t) => t.name);
+
+        expect(names).toEqual(["Alpha", "beta"]);
+      });
+
+      it("when a template is deleted, then it is gone and a second delete answers false", async () => {
+        const { owner, project: p } = await owned();
+        const t = await repos.templates.create(templateOf(p.id, owner.id));
+
+        expect(await repos.templates.delete(t.id)).toBe(true);
+
+        expect(await repos.templates.findById(t.id)).toBeNull();
+        expect(await repos.templates.delete(t.id)).toBe(false);
+        expect(await repos.templates.update(t.id, { name: "x" }, tick())).toBeNull();
+      });
+
+      it("when a template is created for a project that does not exist, then it fails with not_found", async () => {
+        const { owner } = await owned();
+
+        expect(await errorCodeOf(repos.templates.create(templateOf("prj_missing", owner.id)))).toBe(
+          "not_found",
+        );
+      });
+    });
+
     describe("usage", () => {
       const usageOf = (
         noteId: string,
@@ -776,7 +882,7 @@ export function describeRepositories(make: () => Promise<ContractSubject<Reposit
         expect(await repos.notes.findById(keptNote.id)).not.toBeNull();
       });
 
-      it("when a project is deleted, then its memberships, documents, pages, chunks and notes are gone but its users stay", async () => {
+      it("when a project is deleted, then its memberships, documents, pages, chunks, notes and templates are gone but its users stay", async () => {
         const { owner, project: p } = await owned();
         const { project: other } = await owned();
         const member = await repos.users.create(user());
@@ -790,8 +896,13 @@ export function describeRepositories(make: () => Promise<ContractSubject<Reposit
         await repos.pages.replaceAll(document.id, [pageOf(document.id, 1)]);
         await repos.chunks.replaceAll(document.id, [chunkOf(document, 0)]);
         const note = await repos.notes.create(noteOf(document, owner.id));
+        const template = await repos.templates.create(templateOf(p.id, owner.id));
+        const kept = await repos.templates.create(templateOf(other.id, owner.id));
 
         await repos.projects.delete(p.id);
+
+        expect(await repos.templates.findById(template.id)).toBeNull();
+        expect(await repos.templates.findById(kept.id)).not.toBeNull();
 
         expect(await repos.projects.findById(p.id)).toBeNull();
         expect(await repos.projects.roleOf(p.id, member.id)).toBeNull();

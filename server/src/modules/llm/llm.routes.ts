@@ -1,4 +1,12 @@
-import { askLibrary, isAppError, notFound, type Access, type AppContext } from "@academic-assist/core";
+import {
+  askLibrary,
+  isAppError,
+  notFound,
+  saveAnswerAsNote,
+  type Access,
+  type AppContext,
+} from "@academic-assist/core";
+import type { AskResult } from "@academic-assist/sdk/contract";
 import { problemType } from "@academic-assist/sdk/contract";
 import type { RequestHandler, Router } from "express";
 import { register } from "../../http/endpoint.ts";
@@ -11,7 +19,8 @@ export function llmRoutes(
   const { app, access } = deps;
 
   register(router, "projects.ask", { auth: deps.requireAuth }, async ({ user, params, body, req, res }) => {
-    await access.project(user.id, params.projectId);
+    // Saving the answer writes a note: the role notes.create needs.
+    await access.project(user.id, params.projectId, body.saveAsNote ? "editor" : "viewer");
     if (body.documentId) {
       const doc = await access.document(user.id, body.documentId);
       if (doc.projectId !== params.projectId) throw notFound("document", body.documentId);
@@ -23,10 +32,33 @@ export function llmRoutes(
       maxPassages: body.maxPassages,
     };
     const ports = { repos: app.repos, search: app.search, llm: app.llm };
+    const saved = async (result: AskResult): Promise<AskResult> => {
+      if (!body.saveAsNote) return result;
+      const note = await saveAnswerAsNote(app.repos, {
+        projectId: params.projectId,
+        userId: user.id,
+        question: body.question,
+        result,
+      });
+      if (note) {
+        await app.events.publish({
+          type: "note.ready",
+          projectId: note.projectId,
+          documentId: note.documentId,
+          jobId: null,
+          noteId: note.id,
+          data: { citations: note.citations, title: note.title },
+        });
+      }
+      return { ...result, noteId: note?.id ?? null };
+    };
     if (!(req.get("accept") ?? "").includes("text/event-stream")) {
       const controller = new AbortController();
       res.on("close", () => controller.abort());
-      return { status: 200, body: await askLibrary(ports, { ...input, signal: controller.signal }) };
+      return {
+        status: 200,
+        body: await saved(await askLibrary(ports, { ...input, signal: controller.signal })),
+      };
     }
 
     const controller = new AbortController();
@@ -44,7 +76,7 @@ export function llmRoutes(
         signal: controller.signal,
         onDelta: (text) => send("token", { text }),
       });
-      send("answer", result);
+      send("answer", await saved(result));
     } catch (err) {
       const e = toAppError(err);
       if (!isAppError(err)) app.logger.error({ err, requestId: req.id }, "ask failed");

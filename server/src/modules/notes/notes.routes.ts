@@ -1,14 +1,13 @@
 import {
   AppError,
   assertWithinBudget,
-  BUILT_IN_TEMPLATES,
   estimateNote,
   findCachedNote,
-  getTemplate,
   monthRange,
   newId,
   noteLanguage,
   nowIso,
+  requireNoteTemplate,
   type Access,
   type AppContext,
   notFound,
@@ -28,33 +27,7 @@ export function noteRoutes(
   const { app, access } = deps;
   const m = { auth: deps.requireAuth };
 
-  register(router, "templates.list", m, async () => ({
-    status: 200,
-    body: {
-      items: BUILT_IN_TEMPLATES.map((t) => ({
-        id: t.id,
-        name: t.name,
-        description: t.description ?? t.sections.map((s) => s.heading).join(", "),
-        builtIn: true,
-        sections: t.sections.map((s) => s.heading),
-      })),
-    },
-  }));
-
-  const templateOf = (id: string) => {
-    const template = getTemplate(id);
-    if (!template) {
-      throw new AppError("validation_failed", `body.template: unknown template "${id}"`, {
-        fieldErrors: [
-          {
-            path: "body.template",
-            message: `unknown template; one of ${BUILT_IN_TEMPLATES.map((t) => t.id).join(", ")}`,
-          },
-        ],
-      });
-    }
-    return template;
-  };
+  const templateOf = (projectId: string, id: string) => requireNoteTemplate(app.repos, projectId, id);
   const assertReady = (doc: DocumentRecord) => {
     if (doc.status !== "ready") {
       throw new AppError(
@@ -66,7 +39,7 @@ export function noteRoutes(
 
   register(router, "notes.estimate", m, async ({ user, params, body }) => {
     const doc = await access.document(user.id, params.documentId);
-    const template = templateOf(body.template);
+    const template = await templateOf(doc.projectId, body.template);
     assertReady(doc);
     const language = await noteLanguage(app, doc, template, body.language);
     const { estimate } = await estimateNote(app, doc, template, language);
@@ -75,7 +48,7 @@ export function noteRoutes(
 
   register(router, "notes.estimateBatch", m, async ({ user, params, body }) => {
     await access.project(user.id, params.projectId);
-    const template = templateOf(body.template);
+    const template = await templateOf(params.projectId, body.template);
     const items = [];
     for (const documentId of [...new Set(body.documentIds)]) {
       const doc = await app.repos.documents.findById(documentId);
@@ -108,7 +81,7 @@ export function noteRoutes(
     { auth: deps.requireAuth, before: [idempotent(app)] },
     async ({ user, params, body }) => {
       const doc = await access.document(user.id, params.documentId, "editor");
-      const template = templateOf(body.template);
+      const template = await templateOf(doc.projectId, body.template);
       assertReady(doc);
       const language = await noteLanguage(app, doc, template, body.language);
       const { cacheKey, cachedNote } = await findCachedNote(app, doc, template, language);
