@@ -62,12 +62,12 @@ export async function benchQueues(redisUrl: string, options: { quick?: boolean }
     const local = await queueThroughput(sqlite, { jobs, concurrency });
     const remote = await queueThroughput(bullmq, { jobs, concurrency });
     const line = (name: string, r: { enqueuePerS: number; endToEndPerS: number }) =>
-      `${name.padEnd(26)}enqueue ${r.enqueuePerS.toFixed(0).padStart(6)} jobs/s  enqueue→done ${r.endToEndPerS.toFixed(0).padStart(6)} jobs/s`;
+      `${name.padEnd(28)}enqueue ${r.enqueuePerS.toFixed(0).padStart(6)} jobs/s  enqueue→done ${r.endToEndPerS.toFixed(0).padStart(6)} jobs/s`;
     console.log(`\n## Job queue throughput — ${jobs} no-op jobs, one consumer, concurrency ${concurrency}`);
     console.log(line("SQLite queue (embedded)", local));
     console.log(line("BullMQ on Redis (loopback)", remote));
     console.log(
-      `ratio BullMQ/SQLite        enqueue ${(remote.enqueuePerS / local.enqueuePerS).toFixed(2)}×  enqueue→done ${(remote.endToEndPerS / local.endToEndPerS).toFixed(2)}×`,
+      `ratio BullMQ/SQLite          enqueue ${(remote.enqueuePerS / local.enqueuePerS).toFixed(2)}×  enqueue→done ${(remote.endToEndPerS / local.endToEndPerS).toFixed(2)}×`,
     );
   } finally {
     await bullmq.close();
