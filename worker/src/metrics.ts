@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { Histogram, processMetrics, renderSamples, type AppContext } from "@academic-assist/core";
-import { QueueName, type QueueName as Queue } from "@academic-assist/sdk/contract";
+import { Histogram, processMetrics, queueDepthMetrics, type AppContext } from "@academic-assist/core";
+import type { QueueName as Queue } from "@academic-assist/sdk/contract";
 
 /** Job run times span milliseconds (indexing a short paper) to many minutes (OCR of a thesis). */
 const JOB_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
@@ -24,22 +24,7 @@ export class JobMetrics {
 
   /** Prometheus text: job durations, queue depth per queue and status, process metrics. */
   async render(app: AppContext): Promise<string> {
-    const lines = this.durations.render();
-    try {
-      const counts = await app.queue.counts();
-      lines.push(
-        ...renderSamples(
-          "academic_assist_queue_jobs",
-          "gauge",
-          "Jobs per queue and status.",
-          QueueName.options.flatMap((queue) =>
-            Object.entries(counts[queue]).map(([status, value]) => ({ labels: { queue, status }, value })),
-          ),
-        ),
-      );
-    } catch (err) {
-      app.logger.warn({ err }, "queue counts unavailable for /metrics");
-    }
+    const lines = [...this.durations.render(), ...(await queueDepthMetrics(app.queue, app.logger))];
     lines.push(...processMetrics());
     return lines.join("\n") + "\n";
   }

@@ -1,4 +1,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import { QueueName } from "@academic-assist/sdk/contract";
+import type { Logger } from "../logger.ts";
+import type { JobQueue } from "../ports/job-queue.ts";
 
 /**
  * Prometheus text exposition, written by hand: the handful of series the server and the worker
@@ -138,4 +141,29 @@ export function processMetrics(): string[] {
       [{ value: lag.max }],
     ),
   ];
+}
+
+/**
+ * `academic_assist_queue_jobs{queue,status}` from the queue's counts — what dashboards and the
+ * autoscaler read — or no lines when the queue's store does not answer (the gap shows it is down;
+ * the scrape still answers with the rest). Served by the server roles and the worker alike.
+ */
+export async function queueDepthMetrics(
+  queue: Pick<JobQueue, "counts">,
+  logger: Pick<Logger, "warn">,
+): Promise<string[]> {
+  try {
+    const counts = await queue.counts();
+    return renderSamples(
+      "academic_assist_queue_jobs",
+      "gauge",
+      "Jobs per queue and status.",
+      QueueName.options.flatMap((name) =>
+        Object.entries(counts[name]).map(([status, value]) => ({ labels: { queue: name, status }, value })),
+      ),
+    );
+  } catch (err) {
+    logger.warn({ err }, "queue counts unavailable for /metrics");
+    return [];
+  }
 }

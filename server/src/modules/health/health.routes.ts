@@ -1,6 +1,12 @@
-import { isAppError, processMetrics, renderSamples, type AppContext } from "@academic-assist/core";
+import {
+  isAppError,
+  processMetrics,
+  queueDepthMetrics,
+  renderSamples,
+  type AppContext,
+} from "@academic-assist/core";
 import type { Router } from "express";
-import { buildOpenApiDocument, QueueName } from "@academic-assist/sdk/contract";
+import { buildOpenApiDocument } from "@academic-assist/sdk/contract";
 import type { Area, ServiceRole } from "../../config.ts";
 
 /** A check is ok when it resolves to true (or nothing); false, a throw or the timeout is an error. */
@@ -113,23 +119,7 @@ export function healthRoutes(
   });
 
   root.get("/metrics", async (_req, res) => {
-    const lines = [metrics.render()];
-    try {
-      const counts = await app.queue.counts();
-      lines.push(
-        ...renderSamples(
-          "academic_assist_queue_jobs",
-          "gauge",
-          "Jobs per queue and status.",
-          QueueName.options.flatMap((queue) =>
-            Object.entries(counts[queue]).map(([status, value]) => ({ labels: { queue, status }, value })),
-          ),
-        ),
-      );
-    } catch (err) {
-      // A scrape still answers with what it has; the gap in queue series shows the store is down.
-      app.logger.warn({ err }, "queue counts unavailable for /metrics");
-    }
+    const lines = [metrics.render(), ...(await queueDepthMetrics(app.queue, app.logger))];
     lines.push(
       ...renderSamples("academic_assist_up", "gauge", "1 while this process serves; `service` is its role.", [
         { labels: { service: options.role }, value: 1 },
