@@ -13,10 +13,9 @@
  *      test servers of scripts/services/ for the run.
  * Figures are printed; docs/benchmarks.md records them with this command. Never a test assertion.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Fts5SearchIndex } from "../../core/src/adapters/index.ts";
 import { chunkPages, extractDocument, extractPdfInProcess } from "../../core/src/extraction/index.ts";
@@ -25,22 +24,9 @@ import { estimateTokens } from "../../core/src/llm/pricing.ts";
 import { getTemplate } from "../../core/src/notes/templates.ts";
 import type { LlmProvider, LlmRequest, LlmStreamEvent } from "../../core/src/ports/llm-provider.ts";
 import { scriptedNoteReply } from "../../core/src/testing/scripted-note-reply.ts";
+import { pdfs, percentile, searchWorkload, type SearchWorkload } from "./workload.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const corpus = path.resolve(root, "../shared/corpus");
 const quick = process.argv.includes("--quick");
-
-function pdfs(folder: string): string[] {
-  const dir = path.join(corpus, folder);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".pdf"))
-    .sort()
-    .map((f) => path.join(dir, f));
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 async function rawTextContent(bytes: Uint8Array): Promise<number> {
   const pdfjs = await import("pdfjs-dist/legacy/build/pdf.mjs");
@@ -111,45 +97,15 @@ async function benchPipeline() {
 }
 
 /** A small deterministic PRNG so every run asks the same queries. */
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function benchSearch() {
-  const target = 10_000;
-  const base: { text: string; pageStart: number; pageEnd: number; section: string | null }[] = [];
-  for (const file of [...pdfs("papers"), ...pdfs("japanese")]) {
-    const doc = await extractPdfInProcess(new Uint8Array(readFileSync(file)), { maxPages: 10_000 });
-    base.push(...chunkPages(doc.pages));
-  }
-  const copies = Math.ceil(target / base.length);
+async function benchSearch(): Promise<SearchWorkload> {
+  const workload = await searchWorkload(10_000, quick ? 50 : 300);
+  const { chunks: all, queries, baseCount, copies } = workload;
   const dir = mkdtempSync(path.join(os.tmpdir(), "aa-bench-"));
   try {
     const index = new Fts5SearchIndex(path.join(dir, "search.db"));
     const naive = new Database(path.join(dir, "naive.db"));
     naive.exec("CREATE TABLE chunks (id TEXT PRIMARY KEY, project_id TEXT, text TEXT)");
     const insert = naive.prepare("INSERT INTO chunks VALUES (?, ?, ?)");
-    const all: Parameters<Fts5SearchIndex["indexChunks"]>[0] = [];
-    for (let c = 0; c < copies; c++) {
-      for (let i = 0; i < base.length; i++) {
-        const b = base[i]!;
-        all.push({
-          chunkId: `chk_${c}_${i}`,
-          documentId: `doc_${c}_${Math.floor(i / 40)}`,
-          projectId: `prj_${c % 4}`,
-          text: b.text,
-          pageStart: b.pageStart,
-          pageEnd: b.pageEnd,
-          section: b.section,
-        });
-      }
-    }
     const indexMs = await timeIt(async () => {
       for (let i = 0; i < all.length; i += 1000) await index.indexChunks(all.slice(i, i + 1000));
     });
@@ -157,19 +113,6 @@ async function benchSearch() {
       for (const c of all) insert.run(c.chunkId, c.projectId, c.text);
     })();
 
-    const rand = mulberry32(42);
-    const words = [...new Set(base.flatMap((b) => b.text.toLowerCase().match(/[a-z]{5,}/g) ?? []))];
-    const cjk = base.flatMap((b) => b.text.match(/[\u3040-\u30ff\u4e00-\u9fff]{2,}/g) ?? []);
-    const queries: string[] = [];
-    for (let i = 0; i < (quick ? 50 : 300); i++) {
-      if (i % 5 === 4 && cjk.length) {
-        const run = cjk[Math.floor(rand() * cjk.length)]!;
-        queries.push(run.slice(0, 2 + Math.floor(rand() * 3)));
-      } else {
-        const n = 1 + Math.floor(rand() * 2);
-        queries.push(Array.from({ length: n }, () => words[Math.floor(rand() * words.length)]).join(" "));
-      }
-    }
     const projectIds = ["prj_0", "prj_1", "prj_2", "prj_3"];
     const ftsTimes: number[] = [];
     const naiveTimes: number[] = [];
@@ -188,7 +131,7 @@ async function benchSearch() {
     ftsTimes.sort((a, b) => a - b);
     naiveTimes.sort((a, b) => a - b);
     console.log(
-      `\n## Search latency — ${all.length} chunks (${base.length} real corpus chunks × ${copies}), ${queries.length} queries (1 in 5 Japanese)`,
+      `\n## Search latency — ${all.length} chunks (${baseCount} real corpus chunks × ${copies}), ${queries.length} queries (1 in 5 Japanese)`,
     );
     console.log(
       `indexing: ${(all.length / (indexMs / 1000)).toFixed(0)} chunks/s; queries with hits: ${hits > 0 ? "yes" : "NO"}`,
@@ -207,6 +150,7 @@ async function benchSearch() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  return workload;
 }
 
 /** A model with a fixed latency per call that answers map calls like the scripted test model. */
@@ -288,12 +232,12 @@ console.log(
   `# Academic Assist benchmarks — node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString()}`,
 );
 await benchPipeline();
-await benchSearch();
+const workload = await benchSearch();
 await benchNotes();
-if (!process.argv.includes("--no-services")) await benchServices();
+if (!process.argv.includes("--no-services")) await benchServices(workload);
 
 /** Elasticsearch vs FTS5 and BullMQ vs the SQLite queue, on servers started for the run if none are given. */
-async function benchServices(): Promise<void> {
+async function benchServices(workload: SearchWorkload): Promise<void> {
   const { defaultCacheDir } = await import("../services/common.ts");
   const started: { stop(): Promise<void> }[] = [];
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "aa-bench-services-"));
@@ -320,7 +264,7 @@ async function benchServices(): Promise<void> {
     const esUrl = await serverUrl("AA_TEST_ELASTICSEARCH_URL", () =>
       startElasticsearch(options("elasticsearch")),
     );
-    await benchSearchEngines(esUrl, { quick });
+    await benchSearchEngines(esUrl, { workload });
     const redisUrl = await serverUrl("AA_TEST_REDIS_URL", () => startRedis(options("redis")));
     await benchQueues(redisUrl, { quick });
   } finally {

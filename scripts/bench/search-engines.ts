@@ -9,82 +9,16 @@
  * (scripts/services/elasticsearch.ts) and stops it afterwards. `benchSearchEngines()` can be called
  * from scripts/bench/run.ts instead.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Fts5SearchIndex } from "../../core/src/adapters/fts5/fts5-search-index.ts";
 import { ElasticsearchSearchIndex } from "../../core/src/adapters/elasticsearch/elasticsearch-search-index.ts";
-import { chunkPages, extractPdfInProcess } from "../../core/src/extraction/index.ts";
 import type { IndexedChunk, SearchIndex } from "../../core/src/ports/search-index.ts";
+import { percentile, searchWorkload, type SearchWorkload } from "./workload.ts";
 import { defaultCacheDir } from "../services/common.ts";
 import { startElasticsearch } from "../services/elasticsearch.ts";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const corpus = path.resolve(root, "../shared/corpus");
-
-function pdfs(folder: string): string[] {
-  const dir = path.join(corpus, folder);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".pdf"))
-    .sort()
-    .map((f) => path.join(dir, f));
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The corpus chunks copied up to `target`, in four projects, and the seeded queries. */
-async function workload(
-  target: number,
-  queryCount: number,
-): Promise<{ chunks: IndexedChunk[]; queries: string[] }> {
-  const base: { text: string; pageStart: number; pageEnd: number; section: string | null }[] = [];
-  for (const file of [...pdfs("papers"), ...pdfs("japanese")]) {
-    const doc = await extractPdfInProcess(new Uint8Array(readFileSync(file)), { maxPages: 10_000 });
-    base.push(...chunkPages(doc.pages));
-  }
-  const copies = Math.ceil(target / base.length);
-  const chunks: IndexedChunk[] = [];
-  for (let c = 0; c < copies; c++) {
-    base.forEach((b, i) => {
-      chunks.push({
-        chunkId: `chk_${c}_${i}`,
-        documentId: `doc_${c}_${Math.floor(i / 40)}`,
-        projectId: `prj_${c % 4}`,
-        text: b.text,
-        pageStart: b.pageStart,
-        pageEnd: b.pageEnd,
-        section: b.section,
-      });
-    });
-  }
-  const rand = mulberry32(42);
-  const words = [...new Set(base.flatMap((b) => b.text.toLowerCase().match(/[a-z]{5,}/g) ?? []))];
-  const cjk = base.flatMap((b) => b.text.match(/[\u3040-\u30ff\u4e00-\u9fff]{2,}/g) ?? []);
-  const queries: string[] = [];
-  for (let i = 0; i < queryCount; i++) {
-    if (i % 5 === 4 && cjk.length) {
-      const run = cjk[Math.floor(rand() * cjk.length)]!;
-      queries.push(run.slice(0, 2 + Math.floor(rand() * 3)));
-    } else {
-      const n = 1 + Math.floor(rand() * 2);
-      queries.push(Array.from({ length: n }, () => words[Math.floor(rand() * words.length)]).join(" "));
-    }
-  }
-  return { chunks, queries };
-}
 
 interface Measured {
   indexPerSecond: number;
@@ -111,8 +45,11 @@ async function measure(index: SearchIndex, chunks: IndexedChunk[], queries: stri
 }
 
 /** Runs the comparison against the Elasticsearch at `url` and prints the figures and the ratio. */
-export async function benchSearchEngines(url: string, options: { quick?: boolean } = {}): Promise<void> {
-  const { chunks, queries } = await workload(10_000, options.quick ? 50 : 300);
+export async function benchSearchEngines(
+  url: string,
+  options: { quick?: boolean; workload?: SearchWorkload } = {},
+): Promise<void> {
+  const { chunks, queries } = options.workload ?? (await searchWorkload(10_000, options.quick ? 50 : 300));
   const dir = mkdtempSync(path.join(os.tmpdir(), "aa-bench-engines-"));
   const fts5 = new Fts5SearchIndex(path.join(dir, "search.db"));
   const es = new ElasticsearchSearchIndex({ url, indexPrefix: `aa-bench-${Date.now()}-` });
