@@ -178,11 +178,27 @@ function storeProblems(data: z.infer<typeof CoreConfigSchema>): string[] {
 
 /** What the chosen LLM provider still needs, one line per missing variable (values never echoed). */
 function llmProblems(data: z.infer<typeof CoreConfigSchema>): string[] {
-  const out: string[] = [];
-  const need = (key: keyof typeof data, why: string) => {
-    if (!data[key]) out.push(`  - ${key}: required when LLM_PROVIDER=${data.LLM_PROVIDER} (${why})`);
+  return missingLlmVariables(data, data.LLM_PROVIDER).map(
+    (m) => `  - ${m.variable}: required when LLM_PROVIDER=${data.LLM_PROVIDER} (${m.why})`,
+  );
+}
+
+type LlmVariable = "ANTHROPIC_API_KEY" | "OPENAI_API_KEY" | "OPENAI_BASE_URL" | "OPENAI_MODEL";
+
+/**
+ * The variables a provider needs that `config` does not set (names and hints only, never values).
+ * `model`, when given, stands in for the server's default model (a project's own choice).
+ */
+export function missingLlmVariables(
+  config: Pick<z.infer<typeof CoreConfigSchema>, LlmVariable>,
+  provider: z.infer<typeof CoreConfigSchema>["LLM_PROVIDER"],
+  model?: string,
+): { variable: LlmVariable; why: string }[] {
+  const out: { variable: LlmVariable; why: string }[] = [];
+  const need = (variable: LlmVariable, why: string) => {
+    if (!config[variable]) out.push({ variable, why });
   };
-  switch (data.LLM_PROVIDER) {
+  switch (provider) {
     case "extractive":
       break;
     case "anthropic":
@@ -193,7 +209,7 @@ function llmProblems(data: z.infer<typeof CoreConfigSchema>): string[] {
       break;
     case "openai-compatible":
       need("OPENAI_BASE_URL", "the server's /v1 URL, e.g. http://127.0.0.1:11434/v1 for Ollama");
-      need("OPENAI_MODEL", "the model name the server serves, e.g. llama3.1");
+      if (!model) need("OPENAI_MODEL", "the model name the server serves, e.g. llama3.1");
       break;
   }
   return out;

@@ -7,7 +7,10 @@ import {
   SqliteJobQueue,
   SqliteRepositories,
 } from "./adapters/index.ts";
-import type { CoreConfig } from "./config.ts";
+import type { LlmProviderName, ProjectLlm } from "@academic-assist/sdk/contract";
+import { missingLlmVariables, type CoreConfig } from "./config.ts";
+import type { ProjectRecord } from "./domain/records.ts";
+import { AppError, badRequest } from "./errors/app-error.ts";
 import type { Logger } from "./logger.ts";
 import { ExtractiveNoteGenerator } from "./notes/index.ts";
 import { LlmNoteGenerator } from "./llm/llm-note-generator.ts";
@@ -30,9 +33,12 @@ export interface AppContext {
   queue: JobQueue;
   search: SearchIndex;
   events: EventBus;
+  /** The default note generator (LLM_PROVIDER); a project may use another: see `llmProviders`. */
   generator: NoteGenerator;
-  /** The configured language model; null with the offline `extractive` provider. */
+  /** The default language model (LLM_PROVIDER); null with the offline `extractive` provider. */
   llm: LlmProvider | null;
+  /** Every provider the deployment can serve, made on first use; resolves a project's own choice. */
+  llmProviders: LlmProviders;
   /** Which adapter serves each port (`sqlite`, `mongodb`, `bullmq`, …). */
   stores: {
     metadata: "sqlite" | "mongodb";
@@ -94,12 +100,7 @@ export async function createContext(config: CoreConfig, logger: Logger): Promise
     );
     const search = keep(await openSearchIndex(config, paths.search));
     const llm = await createLlmProvider(config);
-    const generator: NoteGenerator = llm
-      ? new LlmNoteGenerator(llm, {
-          concurrency: config.LLM_CONCURRENCY,
-          chunkTokens: config.LLM_CHUNK_TOKENS,
-        })
-      : new ExtractiveNoteGenerator();
+    const generator = noteGeneratorFor(config, llm);
     return {
       config,
       logger,
@@ -110,6 +111,7 @@ export async function createContext(config: CoreConfig, logger: Logger): Promise
       events,
       generator,
       llm,
+      llmProviders: new LlmProviders(config, { llm, generator }),
       stores: describeStores(config),
       async close() {
         await queue.close();
@@ -189,6 +191,19 @@ function redisConnection(config: CoreConfig) {
 /** Default models when only a key is configured. */
 export const DEFAULT_MODELS = { anthropic: "claude-sonnet-4-6", openai: "gpt-4o-mini" } as const;
 
+/** The model a provider runs: the project's choice, else the server's (`*_MODEL`), else ours. */
+export function effectiveModel(config: CoreConfig, provider: LlmProviderName, model?: string): string {
+  switch (provider) {
+    case "extractive":
+      return "extractive-v1";
+    case "anthropic":
+      return model ?? config.ANTHROPIC_MODEL ?? DEFAULT_MODELS.anthropic;
+    case "openai":
+    case "openai-compatible":
+      return model ?? config.OPENAI_MODEL ?? DEFAULT_MODELS.openai;
+  }
+}
+
 /**
  * The language model LLM_PROVIDER selects, its SDK imported only when chosen. Config parsing has
  * already checked that the keys and URLs it needs are present.
@@ -198,9 +213,21 @@ export const DEFAULT_MODELS = { anthropic: "claude-sonnet-4-6", openai: "gpt-4o-
  * runs an `llm_generation` job LLM_JOB_MAX_ATTEMPTS times (default 2). Worst case per map call:
  * (2 + 1) × 2 = 6 HTTP requests, instead of the SDK default 3 × the queue default 5 = 15.
  */
-export async function createLlmProvider(config: CoreConfig): Promise<LlmProvider | null> {
+export function createLlmProvider(config: CoreConfig): Promise<LlmProvider | null> {
+  return createLlmProviderFor(config, config.LLM_PROVIDER);
+}
+
+/**
+ * One provider with the deployment's keys and base URLs, running `model` (default: the server's).
+ * The caller has checked that the provider's variables are set (`missingLlmVariables`).
+ */
+async function createLlmProviderFor(
+  config: CoreConfig,
+  provider: LlmProviderName,
+  model?: string,
+): Promise<LlmProvider | null> {
   const common = { timeoutS: config.LLM_TIMEOUT_S, maxRetries: config.LLM_MAX_RETRIES };
-  switch (config.LLM_PROVIDER) {
+  switch (provider) {
     case "extractive":
       return null;
     case "anthropic": {
@@ -208,7 +235,7 @@ export async function createLlmProvider(config: CoreConfig): Promise<LlmProvider
       return new AnthropicLlmProvider({
         ...common,
         apiKey: config.ANTHROPIC_API_KEY ?? "",
-        model: config.ANTHROPIC_MODEL ?? DEFAULT_MODELS.anthropic,
+        model: effectiveModel(config, provider, model),
         baseURL: config.ANTHROPIC_BASE_URL,
       });
     }
@@ -217,11 +244,97 @@ export async function createLlmProvider(config: CoreConfig): Promise<LlmProvider
       const { OpenAiLlmProvider } = await import("./adapters/openai/openai-llm-provider.ts");
       return new OpenAiLlmProvider({
         ...common,
-        provider: config.LLM_PROVIDER,
+        provider,
         apiKey: config.OPENAI_API_KEY,
-        model: config.OPENAI_MODEL ?? DEFAULT_MODELS.openai,
+        model: effectiveModel(config, provider, model),
         baseURL: config.OPENAI_BASE_URL,
       });
     }
+  }
+}
+
+function noteGeneratorFor(config: CoreConfig, llm: LlmProvider | null): NoteGenerator {
+  return llm
+    ? new LlmNoteGenerator(llm, { concurrency: config.LLM_CONCURRENCY, chunkTokens: config.LLM_CHUNK_TOKENS })
+    : new ExtractiveNoteGenerator();
+}
+
+/** A language model and the note generator that writes with it. */
+export interface ResolvedLlm {
+  /** Null for the offline `extractive` generator. */
+  llm: LlmProvider | null;
+  generator: NoteGenerator;
+}
+
+/**
+ * The providers a deployment can serve and which one a project uses. LLM_PROVIDER is the default;
+ * a project may choose another provider and model (`ProjectRecord.llm`), but keys and base URLs
+ * are only ever the deployment's. Each (provider, model) is made on first use, then reused.
+ */
+export class LlmProviders {
+  private readonly made = new Map<string, Promise<ResolvedLlm>>();
+
+  constructor(
+    private readonly config: CoreConfig,
+    /** The default (LLM_PROVIDER), already made at boot. */
+    readonly defaults: ResolvedLlm,
+  ) {}
+
+  /**
+   * Refuses (400 `validation_failed`) a choice the server lacks the configuration for, naming the
+   * missing variable (never a value). Null (the default) is always available.
+   */
+  assertAvailable(choice: ProjectLlm | null): void {
+    const missing = choice ? missingLlmVariables(this.config, choice.provider, choice.model) : [];
+    if (!choice || missing.length === 0) return;
+    const names = missing.map((m) => m.variable);
+    const plural = names.length > 1;
+    throw badRequest(
+      `This server cannot use the ${choice.provider} provider: ${names.join(" and ")} ${plural ? "are" : "is"} ` +
+        `not configured. Ask its administrator to set ${plural ? "them" : "it"}, or choose another provider` +
+        (names.includes("OPENAI_MODEL") ? " (or give `model`)." : "."),
+      missing.map((m) =>
+        m.variable === "OPENAI_MODEL"
+          ? { path: "body.llm.model", message: "required: the server has no default model (OPENAI_MODEL)" }
+          : { path: "body.llm.provider", message: `needs ${m.variable} on the server` },
+      ),
+    );
+  }
+
+  /**
+   * The model and generator of a project: its own choice, else the default. Fails with
+   * `llm_misconfigured` (unrecoverable) when the server no longer has what the choice needs.
+   */
+  forProject(project: Pick<ProjectRecord, "llm"> | null): Promise<ResolvedLlm> {
+    const choice = project?.llm;
+    if (!choice) return Promise.resolve(this.defaults);
+    const model = effectiveModel(this.config, choice.provider, choice.model);
+    const isDefault =
+      choice.provider === this.config.LLM_PROVIDER &&
+      model === (this.defaults.llm?.model ?? this.defaults.generator.model);
+    if (isDefault) return Promise.resolve(this.defaults);
+    const missing = missingLlmVariables(this.config, choice.provider, choice.model);
+    if (missing.length > 0) {
+      return Promise.reject(
+        new AppError(
+          "llm_misconfigured",
+          `This project uses the ${choice.provider} provider, but the server no longer has ` +
+            `${missing.map((m) => m.variable).join(" and ")} configured; a project owner can choose another provider.`,
+          { unrecoverable: true },
+        ),
+      );
+    }
+    const key = `${choice.provider}\n${model}`;
+    let resolved = this.made.get(key);
+    if (!resolved) {
+      resolved = createLlmProviderFor(this.config, choice.provider, model).then((llm) => ({
+        llm,
+        generator: noteGeneratorFor(this.config, llm),
+      }));
+      // A failed import must not stick: the next request tries again.
+      void resolved.catch(() => this.made.delete(key));
+      this.made.set(key, resolved);
+    }
+    return resolved;
   }
 }

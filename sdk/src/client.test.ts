@@ -155,6 +155,20 @@ describe("retries", () => {
     expect(JSON.parse(requests[0]!.body.toString())).toEqual({ name: "Papers" });
   });
 
+  it("when a project's LLM provider is changed, then the choice is sent and the project comes back with it", async () => {
+    const llm = { provider: "openai-compatible", model: "llama3.1:8b" } as const;
+    const { client, requests } = await serve((req, res) => {
+      json(res, 200, makeProject(JSON.parse(req.body.toString()) as { llm: typeof llm | null }));
+    });
+
+    const project = await client.projects.update("prj_1", { llm });
+    const cleared = await client.projects.update("prj_1", { llm: null });
+
+    expect(project.llm).toEqual(llm);
+    expect(cleared.llm).toBeNull();
+    expect(requests.map((r) => JSON.parse(r.body.toString()) as unknown)).toEqual([{ llm }, { llm: null }]);
+  });
+
   it("when retries run out, then the last error is thrown", async () => {
     const { client, requests } = await serve((_req, res) => {
       problem(res, 502, "internal", "bad gateway", {}, { "retry-after-ms": "1" });

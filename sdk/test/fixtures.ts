@@ -8,6 +8,7 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
     name: "My library",
     description: "",
     language: "en",
+    llm: null,
     role: "owner",
     createdAt: at,
     updatedAt: at,

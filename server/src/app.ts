@@ -125,7 +125,13 @@ export function createApp(deps: ServerDeps): {
     // JSON bodies only where JSON is expected; uploads stream their raw body untouched.
     api.use(express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
     authRoutes(api, { auth, repos: app.repos, passport, requireAuth: authMw });
-    projectRoutes(api, { repos: app.repos, access, requireAuth: authMw, cleanup });
+    projectRoutes(api, {
+      repos: app.repos,
+      access,
+      requireAuth: authMw,
+      cleanup,
+      llmProviders: app.llmProviders,
+    });
     documentRoutes(api, { app, access, documents, cleanup, requireAuth: authMw });
     jobRoutes(api, { app, access, requireAuth: authMw });
     searchRoutes(api, { app, access, requireAuth: authMw });

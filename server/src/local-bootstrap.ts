@@ -91,6 +91,7 @@ export async function bootstrapLocal(
             name: "My library",
             description: "",
             language: "en",
+            llm: null,
             createdAt: at,
             updatedAt: at,
           },

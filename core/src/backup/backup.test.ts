@@ -36,7 +36,15 @@ async function populate(dataDir: string, opts: { pendingDocument?: boolean } = {
     createdAt: at,
   });
   const project = await repos.projects.create(
-    { id: newId("prj"), name: "Papers", description: "", language: "en", createdAt: at, updatedAt: at },
+    {
+      id: newId("prj"),
+      name: "Papers",
+      description: "",
+      language: "en",
+      llm: null,
+      createdAt: at,
+      updatedAt: at,
+    },
     user.id,
   );
   const makeDoc = async (content: string, status: DocumentRecord["status"]) => {

@@ -8,6 +8,7 @@ import type {
   MediaType,
   NoteStatus,
   Progress,
+  ProjectLlm,
   QueueName,
   Role,
   TextSpan,
@@ -41,6 +42,8 @@ export interface ProjectRecord {
   name: string;
   description: string;
   language: Language;
+  /** The project's own LLM provider and model; null = the deployment's default (LLM_PROVIDER). */
+  llm: ProjectLlm | null;
   createdAt: string;
   updatedAt: string;
 }

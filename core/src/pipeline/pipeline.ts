@@ -7,6 +7,7 @@ import { AppError, isAppError } from "../errors/app-error.ts";
 import { chunkPages, extractDocument } from "../extraction/index.ts";
 import { renderNote } from "../notes/index.ts";
 import type { JobContext } from "../ports/index.ts";
+import { resolveProjectLlm } from "../services/cost.ts";
 import { resolveNoteTemplate } from "../services/templates.ts";
 import type { AppContext } from "../wiring.ts";
 
@@ -222,10 +223,12 @@ export async function generateNote(app: AppContext, ctx: JobContext<"llm_generat
         `The template "${note.template}" no longer exists (it was deleted after the note was requested).`,
         { unrecoverable: true },
       );
+    // The project's provider as it is now: the note says which one wrote it (generator, frontmatter).
+    const { generator } = await resolveProjectLlm(app, note.projectId);
     await ctx.progress({ stage: "generating", done: 0, total: 1 });
     const pages = await app.repos.pages.list(doc.id);
     const chunks = await app.repos.chunks.listByDocument(doc.id);
-    const generated = await app.generator.generate({
+    const generated = await generator.generate({
       document: doc,
       pages,
       chunks,

@@ -48,10 +48,13 @@ export interface ProjectRepository {
   /** Creates a project and makes `ownerId` its owner, atomically. */
   create(project: ProjectRecord, ownerId: string): Promise<ProjectRecord>;
   findById(id: string): Promise<ProjectRecord | null>;
-  /** Applies a partial update; returns the new record, or null when the project does not exist. */
+  /**
+   * Applies a partial update (`llm: null` clears the project's provider choice); returns the new
+   * record, or null when the project does not exist.
+   */
   update(
     id: string,
-    patch: Partial<Pick<ProjectRecord, "name" | "description" | "language">>,
+    patch: Partial<Pick<ProjectRecord, "name" | "description" | "language" | "llm">>,
     at: string,
   ): Promise<ProjectRecord | null>;
   /** Deletes the project row, its memberships, documents, pages, chunks, notes and templates. Blobs and index entries are the caller's. */

@@ -3,15 +3,15 @@ import type { Language } from "@academic-assist/sdk/contract";
 import type { DocumentRecord, NoteRecord, UsageTotals } from "../domain/records.ts";
 import { AppError } from "../errors/app-error.ts";
 import { costOf } from "../llm/pricing.ts";
-import type { NoteTemplateSpec } from "../ports/note-generator.ts";
-import type { AppContext } from "../wiring.ts";
+import type { NoteGenerator, NoteTemplateSpec } from "../ports/note-generator.ts";
+import type { AppContext, ResolvedLlm } from "../wiring.ts";
 
 /**
  * Cost control for note generation: estimates before a job starts, the note cache, and the
  * per-user monthly budget (LLM_MONTHLY_BUDGET_USD).
  *
  * Cache: two requests are identical when the document's bytes (sha256), template, language and the
- * configured provider and model are the same. A ready note of such a request in the same project
+ * provider and model the project resolves to (its own choice, else LLM_PROVIDER) are the same. A ready note of such a request in the same project
  * is copied into the new note (same Markdown, status `ready`, no job, no usage charged); the copy
  * keeps the original's frontmatter, tokens and cost included, since that is how the text was made.
  */
@@ -52,6 +52,14 @@ export async function noteLanguage(
   return project?.language ?? "en";
 }
 
+/**
+ * The language model and note generator of a project: its own choice (`llm`), else the default.
+ * Fails with `llm_misconfigured` when the server no longer has the variables its choice needs.
+ */
+export async function resolveProjectLlm(app: AppContext, projectId: string): Promise<ResolvedLlm> {
+  return app.llmProviders.forProject(await app.repos.projects.findById(projectId));
+}
+
 /** The request's cache key and the ready note of the project it would be served from, if any. */
 export async function findCachedNote(
   app: AppContext,
@@ -59,26 +67,37 @@ export async function findCachedNote(
   template: NoteTemplateSpec,
   language: Language,
 ): Promise<{ cacheKey: string; cachedNote: NoteRecord | null }> {
-  const { provider, model } = app.generator;
+  const { generator } = await resolveProjectLlm(app, doc.projectId);
+  return cacheLookup(app, generator, doc, template, language);
+}
+
+async function cacheLookup(
+  app: AppContext,
+  { provider, model }: Pick<NoteGenerator, "provider" | "model">,
+  doc: DocumentRecord,
+  template: NoteTemplateSpec,
+  language: Language,
+): Promise<{ cacheKey: string; cachedNote: NoteRecord | null }> {
   const templateKey = template.fingerprint ? `${template.id}@${template.fingerprint}` : template.id;
   const cacheKey = noteCacheKey(doc, templateKey, language, { provider, model });
   return { cacheKey, cachedNote: await app.repos.notes.findReadyByCacheKey(doc.projectId, cacheKey) };
 }
 
-/** What generating this note would cost now, and the ready note that would be copied instead (if any). */
+/** What generating this note with the project's provider would cost now, and the ready note that would be copied instead (if any). */
 export async function estimateNote(
   app: AppContext,
   doc: DocumentRecord,
   template: NoteTemplateSpec,
   language: Language,
 ): Promise<{ estimate: NoteEstimateResult; cacheKey: string; cachedNote: NoteRecord | null }> {
-  const { provider, model } = app.generator;
-  const { cacheKey, cachedNote } = await findCachedNote(app, doc, template, language);
+  const { generator } = await resolveProjectLlm(app, doc.projectId);
+  const { provider, model } = generator;
+  const { cacheKey, cachedNote } = await cacheLookup(app, generator, doc, template, language);
   const [pages, chunks] = await Promise.all([
     app.repos.pages.list(doc.id),
     app.repos.chunks.listByDocument(doc.id),
   ]);
-  const tokens = app.generator.estimate({ document: doc, pages, chunks, template, language });
+  const tokens = generator.estimate({ document: doc, pages, chunks, template, language });
   const costUsd = provider === "extractive" ? null : costOf(provider, model, tokens);
   return {
     estimate: {

@@ -147,7 +147,7 @@ export const endpoints = {
     path: "/projects/{projectId}",
     tag: "projects",
     auth: true,
-    summary: "Rename or re-describe a project (owner, editor)",
+    summary: "Rename or re-describe a project (owner, editor); choose its LLM provider (owner)",
     params: P.ProjectIdParams,
     body: P.ProjectUpdateBody,
     responses: { 200: ok(P.Project) },

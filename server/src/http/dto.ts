@@ -44,6 +44,7 @@ export const toProjectDto = (p: ProjectRecord, role: Role): Project => ({
   name: p.name,
   description: p.description,
   language: p.language,
+  llm: p.llm,
   role,
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,

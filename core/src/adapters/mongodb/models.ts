@@ -29,7 +29,9 @@ export type UserDoc = Stored<UserRecord> & {
   emailKey: string;
 };
 export type TokenDoc = Stored<ApiTokenRecord>;
-export type ProjectDoc = Stored<ProjectRecord> & {
+export type ProjectDoc = Omit<Stored<ProjectRecord>, "llm"> & {
+  /** Absent on projects stored before the setting existed. */
+  llm?: ProjectRecord["llm"] | undefined;
   /** Set when a delete has started: the project is gone for every reader (see README). */
   deletingAt: string | null;
 };
@@ -152,6 +154,8 @@ export function defineModels(connection: Connection): Models {
       name: str,
       description: { type: String, default: "" },
       language: str,
+      // `{ provider, model? }`, or null (the deployment's default); absent on projects stored before it.
+      llm: mixed,
       createdAt: str,
       updatedAt: str,
       deletingAt: nullableStr,

@@ -176,7 +176,7 @@ describe.skipIf(!url)("MongoRepositories on a MongoDB wire-protocol server (Ferr
         createdAt: t,
       });
       const project = await repos.projects.create(
-        { id: "prj_1", name: "P", description: "", language: "en", createdAt: t, updatedAt: t },
+        { id: "prj_1", name: "P", description: "", language: "en", llm: null, createdAt: t, updatedAt: t },
         owner.id,
       );
       const { document } = await repos.documents.createOrGetBySha({

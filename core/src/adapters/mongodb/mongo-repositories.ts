@@ -106,6 +106,7 @@ const toProject = (d: ProjectDoc): ProjectRecord => ({
   name: d.name,
   description: d.description,
   language: d.language,
+  llm: d.llm ?? null,
   createdAt: d.createdAt,
   updatedAt: d.updatedAt,
 });
@@ -338,7 +339,7 @@ class MongoProjects implements ProjectRepository {
 
   update(
     id: string,
-    patch: Partial<Pick<ProjectRecord, "name" | "description" | "language">>,
+    patch: Partial<Pick<ProjectRecord, "name" | "description" | "language" | "llm">>,
     at: string,
   ): Promise<ProjectRecord | null> {
     return op(async () => {
@@ -350,6 +351,8 @@ class MongoProjects implements ProjectRepository {
               name: patch.name,
               description: patch.description,
               language: patch.language,
+              // null is kept (it clears the choice); only undefined means "unchanged".
+              llm: patch.llm,
               updatedAt: at,
             }),
           },

@@ -170,4 +170,10 @@ export const REPOSITORY_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: "project llm provider",
+    // JSON `{ provider, model? }`; NULL = the deployment's default provider.
+    up: `ALTER TABLE projects ADD COLUMN llm TEXT;`,
+  },
 ];

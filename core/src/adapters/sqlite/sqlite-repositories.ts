@@ -7,6 +7,7 @@ import type {
   NoteStatus,
   Page,
   Progress,
+  ProjectLlm,
   Role,
   TextSpan,
 } from "@academic-assist/sdk/contract";
@@ -102,6 +103,7 @@ interface ProjectRow {
   name: string;
   description: string;
   language: string;
+  llm: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -110,6 +112,7 @@ const toProject = (r: ProjectRow): ProjectRecord => ({
   name: r.name,
   description: r.description,
   language: r.language as Language,
+  llm: parseJsonOrNull(r.llm) as ProjectLlm | null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -396,13 +399,14 @@ class SqliteProjects implements ProjectRepository {
         try {
           this.db
             .prepare(
-              "INSERT INTO projects (id, name, description, language, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+              "INSERT INTO projects (id, name, description, language, llm, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
             .run(
               project.id,
               project.name,
               project.description,
               project.language,
+              toJsonOrNull(project.llm),
               project.createdAt,
               project.updatedAt,
             );
@@ -435,7 +439,7 @@ class SqliteProjects implements ProjectRepository {
 
   update(
     id: string,
-    patch: Partial<Pick<ProjectRecord, "name" | "description" | "language">>,
+    patch: Partial<Pick<ProjectRecord, "name" | "description" | "language" | "llm">>,
     at: string,
   ): Promise<ProjectRecord | null> {
     return op(() => {
@@ -443,6 +447,7 @@ class SqliteProjects implements ProjectRepository {
         name: patch.name,
         description: patch.description,
         language: patch.language,
+        llm: patch.llm === undefined ? undefined : toJsonOrNull(patch.llm),
         updated_at: at,
       });
       const row = this.db

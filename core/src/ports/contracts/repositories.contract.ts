@@ -27,7 +27,7 @@ const user = (email = `${newId("u")}@example.org`): UserRecord => ({
 
 const project = (name = "Papers"): ProjectRecord => {
   const at = tick();
-  return { id: newId("prj"), name, description: "", language: "en", createdAt: at, updatedAt: at };
+  return { id: newId("prj"), name, description: "", language: "en", llm: null, createdAt: at, updatedAt: at };
 };
 
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
@@ -345,6 +345,27 @@ export function describeRepositories(make: () => Promise<ContractSubject<Reposit
         expect(updated).toEqual({ ...p, name: "Renamed", language: "ja", updatedAt: at });
         expect(await repos.projects.findById(p.id)).toEqual(updated);
         expect(await repos.projects.update("prj_missing", { name: "x" }, at)).toBeNull();
+      });
+
+      it("when a project's LLM provider is set, changed and cleared, then every read returns the current choice", async () => {
+        const owner = await repos.users.create(user());
+        const p = await repos.projects.create(
+          { ...project(), llm: { provider: "openai-compatible", model: "llama3.1:8b" } },
+          owner.id,
+        );
+
+        const created = await repos.projects.findById(p.id);
+        const renamed = await repos.projects.update(p.id, { name: "Renamed" }, tick());
+        const changed = await repos.projects.update(p.id, { llm: { provider: "anthropic" } }, tick());
+        const listed = (await repos.projects.listForUser(owner.id, { limit: 10 })).items[0];
+        const cleared = await repos.projects.update(p.id, { llm: null }, tick());
+
+        expect(created?.llm).toEqual({ provider: "openai-compatible", model: "llama3.1:8b" });
+        expect(renamed?.llm).toEqual({ provider: "openai-compatible", model: "llama3.1:8b" });
+        expect(changed?.llm).toEqual({ provider: "anthropic" });
+        expect(listed?.llm).toEqual({ provider: "anthropic" });
+        expect(cleared?.llm).toBeNull();
+        expect((await repos.projects.findById(p.id))?.llm).toBeNull();
       });
 
       it("when a user's projects are paged, then every project appears once, newest first, with the user's role", async () => {

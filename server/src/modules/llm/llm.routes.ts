@@ -2,6 +2,7 @@ import {
   askLibrary,
   isAppError,
   notFound,
+  resolveProjectLlm,
   saveAnswerAsNote,
   type Access,
   type AppContext,
@@ -31,7 +32,9 @@ export function llmRoutes(
       documentId: body.documentId,
       maxPassages: body.maxPassages,
     };
-    const ports = { repos: app.repos, search: app.search, llm: app.llm };
+    // The project's own provider when it chose one, else the server's default.
+    const { llm } = await resolveProjectLlm(app, params.projectId);
+    const ports = { repos: app.repos, search: app.search, llm };
     const saved = async (result: AskResult): Promise<AskResult> => {
       if (!body.saveAsNote) return result;
       const note = await saveAnswerAsNote(app.repos, {

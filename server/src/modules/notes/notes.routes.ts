@@ -8,6 +8,7 @@ import {
   noteLanguage,
   nowIso,
   requireNoteTemplate,
+  resolveProjectLlm,
   type Access,
   type AppContext,
   notFound,
@@ -123,6 +124,7 @@ export function noteRoutes(
         const { estimate } = await estimateNote(app, doc, template, language);
         await assertWithinBudget(app, user.id, estimate.costUsd);
       }
+      const { llm } = await resolveProjectLlm(app, doc.projectId);
       const note = await app.repos.notes.create({
         ...base,
         id: newId("note"),
@@ -144,7 +146,7 @@ export function noteRoutes(
             documentId: doc.id,
             noteId: note.id,
             // The provider SDK retries each call itself; see createLlmProvider for the arithmetic.
-            maxAttempts: app.llm ? app.config.LLM_JOB_MAX_ATTEMPTS : app.config.JOB_MAX_ATTEMPTS,
+            maxAttempts: llm ? app.config.LLM_JOB_MAX_ATTEMPTS : app.config.JOB_MAX_ATTEMPTS,
           },
         );
         return { status: 202, body: { note: toNoteDto(note), job: toJobDto(job), cached: false } };

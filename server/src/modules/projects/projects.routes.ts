@@ -1,4 +1,12 @@
-import { AppError, newId, notFound, nowIso, type Access, type Repositories } from "@academic-assist/core";
+import {
+  AppError,
+  newId,
+  notFound,
+  nowIso,
+  type Access,
+  type LlmProviders,
+  type Repositories,
+} from "@academic-assist/core";
 import type { RequestHandler, Router } from "express";
 import { toProjectDto } from "../../http/dto.ts";
 import { register } from "../../http/endpoint.ts";
@@ -6,12 +14,19 @@ import type { ProjectCleanup } from "./project-cleanup.ts";
 
 export function projectRoutes(
   router: Router,
-  deps: { repos: Repositories; access: Access; requireAuth: RequestHandler; cleanup: ProjectCleanup },
+  deps: {
+    repos: Repositories;
+    access: Access;
+    requireAuth: RequestHandler;
+    cleanup: ProjectCleanup;
+    llmProviders: LlmProviders;
+  },
 ): void {
-  const { repos, access } = deps;
+  const { repos, access, llmProviders } = deps;
   const m = { auth: deps.requireAuth };
 
   register(router, "projects.create", m, async ({ user, body }) => {
+    llmProviders.assertAvailable(body.llm);
     const at = nowIso();
     const project = await repos.projects.create(
       {
@@ -19,6 +34,7 @@ export function projectRoutes(
         name: body.name,
         description: body.description,
         language: body.language,
+        llm: body.llm,
         createdAt: at,
         updatedAt: at,
       },
@@ -43,7 +59,9 @@ export function projectRoutes(
   });
 
   register(router, "projects.update", m, async ({ user, params, body }) => {
-    const role = await access.project(user.id, params.projectId, "editor");
+    // Choosing the provider decides where the project's documents are sent and who pays: owners only.
+    const role = await access.project(user.id, params.projectId, body.llm === undefined ? "editor" : "owner");
+    if (body.llm !== undefined) llmProviders.assertAvailable(body.llm);
     const patch = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
     const project = await repos.projects.update(params.projectId, patch, nowIso());
     if (!project) throw notFound("project", params.projectId);
