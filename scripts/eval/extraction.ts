@@ -4,7 +4,8 @@
  * missing). Prints per kind (papers, japanese, scanned, malformed) and overall:
  *   title exact match (normalised), author precision/recall/F1 (micro, by normalised name),
  *   abstract similarity (1 − normalised edit distance), DOI exact match, reference count error
- *   (n/a: references are not split yet), OCR CER (English scans: title/authors/header passages
+ *   (mean absolute error of the entry count over files whose gt lists references, and the share of
+ *   gt entries matched by an extracted entry with similarity ≥ 0.9), OCR CER (English scans: title/authors/header passages
  *   located in the OCR text; Japanese: one rendered page per document against its text layer),
  *   and failures by reason for malformed files.
  */
@@ -60,6 +61,9 @@ interface Tally {
   doiOk: number;
   doiN: number;
   refN: number;
+  refCountError: number;
+  refMatched: number;
+  refExpected: number;
   cerErrors: number;
   cerChars: number;
   failures: Map<string, number>;
@@ -76,6 +80,9 @@ const tally = (): Tally => ({
   doiOk: 0,
   doiN: 0,
   refN: 0,
+  refCountError: 0,
+  refMatched: 0,
+  refExpected: 0,
   cerErrors: 0,
   cerChars: 0,
   failures: new Map(),
@@ -114,7 +121,21 @@ function score(t: Tally, gt: GroundTruth, doc: ExtractedDocument): void {
     t.doiN++;
     if (m.doi?.toLowerCase() === gt.doi.toLowerCase()) t.doiOk++;
   }
-  if (gt.references?.length) t.refN++;
+  if (gt.references?.length) {
+    const got = m.references ?? [];
+    t.refN++;
+    t.refCountError += Math.abs(got.length - gt.references.length);
+    t.refExpected += gt.references.length;
+    t.refMatched += gt.references.filter((r) => got.some((x) => referenceSimilarity(r, x.raw) >= 0.9)).length;
+  }
+}
+
+/** Similarity of two reference strings ignoring whitespace (gt spaces out punctuation: "Braunwald ,"). */
+function referenceSimilarity(a: string, b: string): number {
+  const x = normalizeForCer(a).replace(/\s+/g, "").toLowerCase();
+  const y = normalizeForCer(b).replace(/\s+/g, "").toLowerCase();
+  const n = Math.max(x.length, y.length);
+  return n === 0 ? 1 : 1 - editDistance(x, y) / n;
 }
 
 async function japaneseCer(file: string, doc: ExtractedDocument, t: Tally): Promise<void> {
@@ -152,7 +173,9 @@ function print(name: string, t: Tally): void {
     );
     console.log(`  DOI exact match       ${pct(t.doiOk, t.doiN)}`);
     console.log(
-      `  reference count error n/a (reference lists are not split yet; ${t.refN} files have references in gt)`,
+      t.refN
+        ? `  reference count error ${(t.refCountError / t.refN).toFixed(2)} entries (mean abs., ${t.refN} files with references in gt); raw match ${pct(t.refMatched, t.refExpected)}`
+        : "  reference count error n/a (no file of this kind has references in gt)",
     );
   }
   if (t.cerChars)
@@ -232,6 +255,9 @@ async function main(): Promise<void> {
       "doiOk",
       "doiN",
       "refN",
+      "refCountError",
+      "refMatched",
+      "refExpected",
     ] as const)
       all[k] += t[k];
   }

@@ -1,4 +1,6 @@
 import type { DocumentMetadata } from "@academic-assist/sdk/contract";
+import { findDoi } from "./doi.ts";
+import { extractReferences } from "./references.ts";
 import { collapseWhitespace, isJapaneseChar, japaneseShare } from "./text-normalize.ts";
 import type { LayoutLine, PageLayout } from "./types.ts";
 
@@ -57,6 +59,7 @@ export function extractMetadata(pages: PageLayout[], hints: InfoHints): Document
     doi,
     year: findYear(first, doi, hints.creationYear),
     language,
+    references: extractReferences(pages),
   };
 }
 
@@ -240,14 +243,6 @@ function cutAtSentence(text: string, max: number): string {
   const cut = text.slice(0, max);
   const end = Math.max(cut.lastIndexOf(". "), cut.lastIndexOf("。"));
   return end > max / 2 ? cut.slice(0, end + 1) : cut;
-}
-
-function findDoi(text: string): string | null {
-  // A DOI broken at the end of a line ("journal.\npone.0197919") continues on the next.
-  const joined = text.replace(/(10\.\d{4,9}\/\S*[./_-])\n(?=[\w.])/g, "$1");
-  const m = /\b(10\.\d{4,9}\/[^\s"<>]+)/.exec(joined.replace(/doi:\s*/gi, " "));
-  if (!m) return null;
-  return m[1]!.replace(/[.,;:)\]}'"]+$/, "");
 }
 
 function findYear(

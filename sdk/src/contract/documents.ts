@@ -9,6 +9,20 @@ export type DocumentStatus = z.infer<typeof DocumentStatus>;
 export const MediaType = z.enum(["application/pdf", "image/png", "image/jpeg", "image/tiff"]);
 export type MediaType = z.infer<typeof MediaType>;
 
+/** One entry of a document's reference list, as printed and as parsed (null where not found). */
+export const Reference = z
+  .object({
+    /** The entry's text as printed, numbering included, on one line. */
+    raw: z.string(),
+    authors: z.array(z.string()),
+    title: z.string().nullable(),
+    year: z.number().int().nullable(),
+    venue: z.string().nullable(),
+    doi: z.string().nullable(),
+  })
+  .meta({ id: "Reference" });
+export type Reference = z.infer<typeof Reference>;
+
 export const DocumentMetadata = z
   .object({
     title: z.string().nullable(),
@@ -17,6 +31,8 @@ export const DocumentMetadata = z
     doi: z.string().nullable(),
     year: z.number().int().nullable(),
     language: z.string().nullable(),
+    /** The reference list in order; absent on documents extracted before it was split. */
+    references: z.array(Reference).optional(),
   })
   .meta({ id: "DocumentMetadata" });
 export type DocumentMetadata = z.infer<typeof DocumentMetadata>;
