@@ -19,6 +19,8 @@ import {
   extractDocument,
   openPdf,
   renderPageForOcr,
+  toPgm,
+  type GrayBitmap,
   type OcrLanguage,
 } from "../../core/src/extraction/index.ts";
 import { OcrPool } from "../../core/src/extraction/ocr.ts";
@@ -84,14 +86,15 @@ async function benchExtraction(): Promise<void> {
 async function benchOcr(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "aa-bench-ocr-"));
   try {
-    const pages: { png: string; langs: OcrLanguage[]; label: string }[] = [];
+    const pages: { bitmap: GrayBitmap; file: string; langs: OcrLanguage[]; label: string }[] = [];
     const add = async (rel: string, numbers: number[], langs: OcrLanguage[]) => {
       const pdf = await openPdf(new Uint8Array(readFileSync(path.join(corpus, rel)))).promise;
       for (const n of numbers) {
-        const { png } = await renderPageForOcr(await pdf.getPage(n), 60_000_000);
-        const file = path.join(tmp, `${pages.length}.png`);
-        writeFileSync(file, png);
-        pages.push({ png: file, langs, label: `${rel} p.${n}` });
+        const { bitmap } = await renderPageForOcr(await pdf.getPage(n), 60_000_000);
+        // The CLI reads the very pixels we read, in the format we hand tesseract (PGM).
+        const file = path.join(tmp, `${pages.length}.pgm`);
+        writeFileSync(file, toPgm(bitmap));
+        pages.push({ bitmap, file, langs, label: `${rel} p.${n}` });
       }
       await pdf.destroy();
     };
@@ -104,9 +107,9 @@ async function benchOcr(): Promise<void> {
       const set = pages.filter((p) => p.langs.join("+") === group.join("+"));
       const ocr = new OcrPool({ languages: group, size: 1, pageTimeoutMs: 300_000 });
       // Warm-up (worker start, language data) is not per-page work on either side.
-      await ocr.recognize(readFileSync(set[0]!.png), "warm-up");
+      await ocr.recognize(set[0]!.bitmap, "warm-up");
       const t0 = performance.now();
-      for (const p of set) await ocr.recognize(readFileSync(p.png), p.label);
+      for (const p of set) await ocr.recognize(p.bitmap, p.label);
       const ours = (performance.now() - t0) / 1000 / set.length;
       await ocr.close();
       console.log(`  ${group.join("+")}: tesseract.js ${ours.toFixed(2)} s/page`);
@@ -115,10 +118,10 @@ async function benchOcr(): Promise<void> {
         continue;
       }
       const env = { ...process.env, OMP_THREAD_LIMIT: "1" };
-      await run("tesseract", [set[0]!.png, "-", "-l", group.join("+")], { env });
+      const args = (file: string) => [file, "-", "--dpi", "300", "-l", group.join("+")];
+      await run("tesseract", args(set[0]!.file), { env });
       const t1 = performance.now();
-      for (const p of set)
-        await run("tesseract", [p.png, "-", "-l", group.join("+")], { env, maxBuffer: 1 << 26 });
+      for (const p of set) await run("tesseract", args(p.file), { env, maxBuffer: 1 << 26 });
       const cli = (performance.now() - t1) / 1000 / set.length;
       console.log(`    tesseract CLI (OMP_THREAD_LIMIT=1): ${cli.toFixed(2)} s/page`);
       console.log(`    ratio ours / CLI: ${(ours / cli).toFixed(2)}× (target ≤ 1.5×)`);

@@ -5,15 +5,23 @@
  *
  * Prints, per file, the expected title and ours, whether they match after normalisation (NFKC,
  * lowercase, whitespace collapsed and dropped next to CJK, punctuation stripped), the author F1,
- * DOI/year agreement, and totals per folder plus extraction speed.
+ * DOI/year agreement, the structure found (keywords, arXiv id, venue match, section and caption
+ * counts: see structure-metrics.ts), and totals per folder plus extraction speed.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { extractPdfInProcess } from "../../core/src/extraction/index.ts";
 import { nameKey, normalizeForMatch } from "./match.ts";
+import {
+  scoreStructure,
+  structureLine,
+  structureSummary,
+  structureTally,
+  type StructureTruth,
+} from "./structure-metrics.ts";
 
-interface GroundTruth {
+interface GroundTruth extends StructureTruth {
   title: string;
   authors: string[];
   doi?: string | null;
@@ -51,6 +59,7 @@ async function main(): Promise<void> {
     let doiOk = 0;
     let doiN = 0;
     let yearOk = 0;
+    const structure = structureTally();
     console.log(`\n== ${folder}/ (${files.length} files)`);
     for (const file of files) {
       const gtPath = path.join(dir, file.replace(/\.pdf$/, ".gt.json"));
@@ -84,11 +93,14 @@ async function main(): Promise<void> {
       console.log(
         `     doi ${m.doi ?? "-"} (gt ${gt.doi ?? "-"}), year ${m.year ?? "-"} (gt ${gt.year ?? "-"}), abstract ${m.abstract ? `${m.abstract.length} chars` : "none"}`,
       );
+      scoreStructure(structure, gt, m);
+      console.log(`     ${structureLine(gt, m)}`);
     }
     const n = files.length;
     console.log(
       `-- ${folder}: titles ${titles}/${n}, mean author F1 ${(f1Sum / n).toFixed(2)}, DOI ${doiOk}/${doiN}, year ${yearOk}/${n}`,
     );
+    for (const line of structureSummary(structure)) console.log(line);
   }
   console.log(
     `\nspeed on papers/: ${totalPages} pages in ${(totalMs / 1000).toFixed(1)} s = ${(totalPages / (totalMs / 1000)).toFixed(1)} pages/s`,

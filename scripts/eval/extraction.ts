@@ -7,7 +7,8 @@
  *   (mean absolute error of the entry count over files whose gt lists references, and the share of
  *   gt entries matched by an extracted entry with similarity ≥ 0.9), OCR CER (English scans: title/authors/header passages
  *   located in the OCR text; Japanese: one rendered page per document against its text layer),
- *   and failures by reason for malformed files.
+ *   and failures by reason for malformed files; the structure found (keywords P/R/F1, arXiv id
+ *   exact match, venue match, section and caption counts: see structure-metrics.ts).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -16,6 +17,7 @@ import {
   extractDocument,
   openPdf,
   renderPageForOcr,
+  toPng,
   type ExtractedDocument,
   type OcrOptions,
 } from "../../core/src/extraction/index.ts";
@@ -27,8 +29,16 @@ import {
   passageCer,
 } from "../../core/src/extraction/text-metrics.ts";
 import { nameKey, normalizeForMatch } from "./match.ts";
+import {
+  addStructure,
+  scoreStructure,
+  structureSummary,
+  structureTally,
+  type StructureTally,
+  type StructureTruth,
+} from "./structure-metrics.ts";
 
-interface GroundTruth {
+interface GroundTruth extends StructureTruth {
   title: string;
   authors: string[];
   abstract?: string | null;
@@ -67,6 +77,7 @@ interface Tally {
   cerErrors: number;
   cerChars: number;
   failures: Map<string, number>;
+  structure: StructureTally;
 }
 const tally = (): Tally => ({
   files: 0,
@@ -86,6 +97,7 @@ const tally = (): Tally => ({
   cerErrors: 0,
   cerChars: 0,
   failures: new Map(),
+  structure: structureTally(),
 });
 
 function similarity(a: string, b: string): number {
@@ -128,6 +140,7 @@ function score(t: Tally, gt: GroundTruth, doc: ExtractedDocument): void {
     t.refExpected += gt.references.length;
     t.refMatched += gt.references.filter((r) => got.some((x) => referenceSimilarity(r, x.raw) >= 0.9)).length;
   }
+  scoreStructure(t.structure, gt, m);
 }
 
 /** Similarity of two reference strings ignoring whitespace (gt spaces out punctuation: "Braunwald ,"). */
@@ -142,7 +155,7 @@ async function japaneseCer(file: string, doc: ExtractedDocument, t: Tally): Prom
   // A page with real running text: the first one from page 2 on with at least 300 characters.
   const page = doc.pages.find((p) => p.number >= 2 && p.text.length >= 300) ?? doc.pages[0]!;
   const pdf = await openPdf(new Uint8Array(readFileSync(file))).promise;
-  const { png } = await renderPageForOcr(await pdf.getPage(page.number), 60_000_000);
+  const png = await toPng((await renderPageForOcr(await pdf.getPage(page.number), 60_000_000)).bitmap);
   await pdf.destroy();
   const read = await extractDocument(png, {
     ...limits,
@@ -177,6 +190,7 @@ function print(name: string, t: Tally): void {
         ? `  reference count error ${(t.refCountError / t.refN).toFixed(2)} entries (mean abs., ${t.refN} files with references in gt); raw match ${pct(t.refMatched, t.refExpected)}`
         : "  reference count error n/a (no file of this kind has references in gt)",
     );
+    for (const line of structureSummary(t.structure)) console.log(line);
   }
   if (t.cerChars)
     console.log(
@@ -260,6 +274,7 @@ async function main(): Promise<void> {
       "refExpected",
     ] as const)
       all[k] += t[k];
+    addStructure(all.structure, t.structure);
   }
   print("overall (papers + japanese + scanned)", all);
   console.log(`\n== OCR character error rate`);

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { openPdf, renderPageForOcr } from "@academic-assist/core/testing";
+import { openPdf, renderPageForOcr, toPng } from "@academic-assist/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CORPUS, eventually, json, startApi, type TestApi } from "../test/harness.ts";
 
@@ -49,7 +49,7 @@ describe("OCR and intake limits through the pipeline", () => {
 
   it("when a PNG of a corpus page is uploaded, then it becomes a ready one-page document read by OCR", async () => {
     const pdf = await openPdf(new Uint8Array(readFileSync(path.join(CORPUS, "papers/gadr.pdf")))).promise;
-    const { png } = await renderPageForOcr(await pdf.getPage(1), 60_000_000);
+    const png = await toPng((await renderPageForOcr(await pdf.getPage(1), 60_000_000)).bitmap);
     await pdf.destroy();
 
     const up = await json(await upload(png, "page.png", "image/png"));

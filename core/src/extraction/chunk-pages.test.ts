@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chunkPages, headingLevel } from "./chunk-pages.ts";
+import { chunkPages } from "./chunk-pages.ts";
 import { corpusBytes, hasCorpus } from "./corpus.fixture.ts";
 import { extractPdfInProcess } from "./extract-in-process.ts";
 import { countTokens, splitSentences } from "./sentences.ts";
@@ -64,17 +64,6 @@ describe("chunkPages", () => {
       "実験の結果、精度が向上した。",
     ]);
     expect(countTokens("手法を提案 LSTM model")).toBe(7);
-  });
-
-  it("when headings are numbered or well-known, then they are detected with their level", () => {
-    expect(headingLevel("2.1 Data collection")).toBe(2);
-    expect(headingLevel("1.はじめに")).toBe(1);
-    expect(headingLevel("References")).toBe(1);
-    expect(headingLevel("3Available at https://example.org/")).toBeNull();
-    expect(headingLevel("We used a method.")).toBeNull();
-    expect(headingLevel("Related Work on Parsing")).toBe(1);
-    expect(headingLevel("Related Work on Parsing", { allowTitleCase: false })).toBe(1);
-    expect(headingLevel("Semantic Parsing Models", { allowTitleCase: false })).toBeNull();
   });
 });
 

@@ -1,3 +1,4 @@
+import { headingLevel } from "./sections.ts";
 import { countTokens, splitSentences } from "./sentences.ts";
 import { collapseWhitespace } from "./text-normalize.ts";
 
@@ -30,53 +31,6 @@ interface Unit {
   section: string | null;
   paragraphStart: boolean;
   heading: boolean;
-}
-
-const NAMED_SECTION =
-  /^(abstract|introduction|background|related work|previous work|methods?|materials and methods|methodology|approach|experiments?|experimental setup|evaluation|results|results and discussion|discussion|conclusions?|conclusions? and future work|future work|limitations|references|bibliography|acknowledge?ments?|appendix|supplementary material|はじめに|序論|関連研究|手法|提案手法|実験|評価|結果|考察|結論|まとめ|おわりに|参考文献|謝辞|付録)\b/iu;
-// "2.1 Methods", "3. Results", "1.はじめに"; not "3Available at" (a footnote) nor "1行目では" (a sentence).
-const NUMBERED = /^((?:\d{1,2})(?:\.\d{1,2}){0,3})(?:\.\s*|\s+)(\S.*)$/u;
-const SMALL_WORDS = new Set([
-  "a",
-  "an",
-  "and",
-  "as",
-  "at",
-  "by",
-  "for",
-  "from",
-  "in",
-  "of",
-  "on",
-  "or",
-  "the",
-  "to",
-  "with",
-  "via",
-  "vs",
-]);
-
-/**
- * Classifies a line as a section heading: numbered ("2.1 Methods", "1.はじめに"), a well-known
- * section name ("References"), or a short Title-Case line. Returns its level (1 = top) or null.
- */
-export function headingLevel(line: string, opts: { allowTitleCase?: boolean } = {}): number | null {
-  const t = line.trim();
-  if (t.length < 3 || t.length > 90 || /[.:;,]$/.test(t)) return null;
-  const words = t.split(/\s+/);
-  const numbered = NUMBERED.exec(t);
-  if (numbered) {
-    const [, num, rest] = numbered as unknown as [string, string, string];
-    // "2 Methods", not "2014 was a year" nor "3 x 4".
-    if (Number(num.split(".")[0]) > 30 || !/^[\p{Lu}\p{Lo}]/u.test(rest) || words.length > 12) return null;
-    if (/\d\s*[=<>+×]/.test(rest) || /\d$/.test(rest) || /[。．，,、]/.test(rest)) return null;
-    return num.split(".").length;
-  }
-  if (NAMED_SECTION.test(t) && words.length <= 6) return 1;
-  if (opts.allowTitleCase === false || words.length > 6 || !/^\p{Lu}/u.test(t) || /\d/.test(t)) return null;
-  const content = words.filter((w) => !SMALL_WORDS.has(w.toLowerCase()));
-  const capitalised = content.filter((w) => /^\p{Lu}/u.test(w)).length;
-  return content.length >= 2 && capitalised === content.length ? 1 : null;
 }
 
 /**

@@ -93,10 +93,12 @@ export async function extractPdfInProcess(
     const pages: ExtractedPage[] = [];
     let firstFailure: AppError | null = null;
     let failures = 0;
+    // Rotated text of the first page (arXiv's side stamp), kept out of the reading order.
+    const margin: string[] = [];
     for (let n = 1; n <= total; n++) {
       let layout: PageLayout;
       try {
-        layout = await layoutOf(doc, n);
+        layout = await layoutOf(doc, n, n === 1 ? margin : null);
       } catch (e) {
         // One damaged page (a corrupt stream) should not cost the reader the other pages.
         firstFailure ??= translate(e, n);
@@ -117,7 +119,7 @@ export async function extractPdfInProcess(
     if (firstFailure && failures === total) throw firstFailure;
     if (opts.ocr) await ocrWeakPages(doc, pages, layouts, opts.ocr, opts.onProgress);
     const info = await doc.getMetadata().catch(() => null);
-    const metadata = extractMetadata(layouts, infoOf(info?.info));
+    const metadata = extractMetadata(layouts, infoOf(info?.info), { marginText: margin.join(" ") });
     return { pageCount: total, pages, metadata };
   } finally {
     await task.destroy().catch(() => undefined);
@@ -155,13 +157,13 @@ async function ocrWeakPages(
       while (next < todo.length) {
         const n = todo[next++]!;
         const page = await doc.getPage(n);
-        let rendered: { png: Uint8Array; scale: number };
+        let rendered: Awaited<ReturnType<typeof renderPageForOcr>>;
         try {
           rendered = await renderPageForOcr(page, ocr.maxImagePixels);
         } finally {
           page.cleanup();
         }
-        const lines = await pool.recognize(rendered.png, `page ${n}`);
+        const lines = await pool.recognize(rendered.bitmap, `page ${n}`);
         const prev = pages[n - 1]!;
         const layout = ocrLayout(lines, rendered.scale, prev.width, prev.height);
         if (letterCount(layout.text) > letterCount(prev.text)) {
@@ -261,7 +263,8 @@ export async function extractImageInProcess(
   }
 }
 
-async function layoutOf(doc: PDFDocumentProxy, n: number): Promise<PageLayout> {
+/** Lays out page `n`; its rotated runs go to `margin` when one is given. */
+async function layoutOf(doc: PDFDocumentProxy, n: number, margin: string[] | null): Promise<PageLayout> {
   const page = await doc.getPage(n);
   try {
     const [x0, y0, x1, y1] = page.view as [number, number, number, number];
@@ -273,7 +276,10 @@ async function layoutOf(doc: PDFDocumentProxy, n: number): Promise<PageLayout> {
       if (!("str" in item) || item.str.length === 0) continue;
       const [a, b, c, d, e, f] = item.transform as [number, number, number, number, number, number];
       // Rotated or mirrored text (margin stamps, rotated tables) does not belong in the reading order.
-      if (Math.abs(b) > Math.abs(a) * 0.1 || Math.abs(c) > Math.abs(d) * 0.1 || a <= 0 || d <= 0) continue;
+      if (Math.abs(b) > Math.abs(a) * 0.1 || Math.abs(c) > Math.abs(d) * 0.1 || a <= 0 || d <= 0) {
+        margin?.push(item.str);
+        continue;
+      }
       const size = Math.hypot(c, d);
       runs.push({
         str: item.str,

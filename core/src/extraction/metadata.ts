@@ -1,6 +1,9 @@
 import type { DocumentMetadata } from "@academic-assist/sdk/contract";
+import { extractCaptions } from "./captions.ts";
 import { findDoi } from "./doi.ts";
+import { findArxivId, findKeywords, findVenue } from "./front-matter.ts";
 import { extractReferences } from "./references.ts";
+import { extractSections } from "./sections.ts";
 import { collapseWhitespace, isJapaneseChar, japaneseShare } from "./text-normalize.ts";
 import type { LayoutLine, PageLayout } from "./types.ts";
 
@@ -26,11 +29,25 @@ const ABSTRACT_HEADING = /^(?:abstract|summary|概要|要旨|あらまし)(?:\s*
 const AFTER_ABSTRACT =
   /^(?:(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s*\p{L}|keywords?\b|key\s*words\b|index terms\b|ccs concepts\b|introduction$|background$|はじめに|序論|キーワード|まえがき)/iu;
 
+/** Options of {@link extractMetadata}. */
+export interface MetadataOptions {
+  /**
+   * Text printed rotated in the margins (left out of the reading order), e.g. arXiv's side stamp
+   * "arXiv:2203.00130v1 [cs.HC] 28 Feb 2022". The arXiv id is found there.
+   */
+  marginText?: string;
+}
+
 /**
- * Title, authors, abstract, DOI, year and language of a document, from the typography of its
- * first pages. The Info dictionary's title is used only when page 1 offers nothing plausible.
+ * Title, authors, abstract, DOI, year, language, keywords, arXiv id, venue, section tree and
+ * captions of a document, from the typography of its pages. The Info dictionary's title is used
+ * only when page 1 offers nothing plausible.
  */
-export function extractMetadata(pages: PageLayout[], hints: InfoHints): DocumentMetadata {
+export function extractMetadata(
+  pages: PageLayout[],
+  hints: InfoHints,
+  opts: MetadataOptions = {},
+): DocumentMetadata {
   const first = pages[0];
   const headText = pages
     .slice(0, 2)
@@ -60,6 +77,11 @@ export function extractMetadata(pages: PageLayout[], hints: InfoHints): Document
     year: findYear(first, doi, hints.creationYear),
     language,
     references: extractReferences(pages),
+    keywords: findKeywords(pages),
+    arxivId: findArxivId(pages, opts.marginText),
+    venue: findVenue(pages, opts.marginText),
+    sections: extractSections(pages),
+    captions: extractCaptions(pages),
   };
 }
 

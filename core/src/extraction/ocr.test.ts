@@ -5,7 +5,7 @@ import type { AppError } from "../errors/app-error.ts";
 import { CORPUS_DIR, corpusBytes, hasCorpus } from "./corpus.fixture.ts";
 import { openPdf, type OcrOptions } from "./extract-in-process.ts";
 import { needsOcr } from "./ocr.ts";
-import { imageDimensions, renderPageForOcr } from "./raster.ts";
+import { imageDimensions, renderPageForOcr, toPng } from "./raster.ts";
 import { extractDocument } from "./sandbox.ts";
 import { cer, groundTruthPassages, passageCer } from "./text-metrics.ts";
 
@@ -51,8 +51,7 @@ async function renderCorpusPage(file: string, n: number): Promise<{ png: Uint8Ar
   const doc = await openPdf(corpusBytes(file)).promise;
   try {
     const page = await doc.getPage(n);
-    const { png } = await renderPageForOcr(page, 60_000_000);
-    return { png };
+    return { png: await toPng((await renderPageForOcr(page, 60_000_000)).bitmap) };
   } finally {
     await doc.destroy();
   }
@@ -91,17 +90,19 @@ describe.skipIf(!hasCorpus)("OCR in the extraction child", () => {
       ),
     );
 
-    const rates = docs.map((doc, i) => {
+    const scores = docs.map((doc, i) => {
       const gt = JSON.parse(
         readFileSync(path.join(CORPUS_DIR, files[i]!.replace(/\.pdf$/, ".gt.json")), "utf8"),
       ) as { title: string; authors: string[]; notes?: string };
-      return passageCer(groundTruthPassages(gt), doc.pages.map((p) => p.text).join("\n")).cer;
+      return passageCer(groundTruthPassages(gt), doc.pages.map((p) => p.text).join("\n"));
     });
+    const errors = scores.reduce((n, s) => n + s.errors, 0);
+    const chars = scores.reduce((n, s) => n + s.chars, 0);
     expect(docs.map((d) => d.pages.map((p) => p.source))).toEqual([["ocr", "ocr"], ["ocr"]]);
     expect(docs[0]!.pages[1]!.text).toContain("garbage collection");
-    // Measured 4.3% and 4.9% (issue target: 3%); this bound catches regressions.
-    expect(rates[0]).toBeLessThanOrEqual(0.05);
-    expect(rates[1]).toBeLessThanOrEqual(0.055);
+    // The issue's target over the English scans: CER ≤ 3% (measured 1.45%: 5 errors in 346
+    // characters, after automatic page segmentation, the resolution hint and deskewing).
+    expect(errors / chars).toBeLessThanOrEqual(0.03);
     expect(progress).toContain("ocr 2/2");
     expect(docs[0]!.pages[0]!.spans.length).toBeGreaterThan(5);
   }, 90_000);

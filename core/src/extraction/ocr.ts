@@ -5,6 +5,8 @@ import path from "node:path";
 import type { TextSpan } from "@academic-assist/sdk/contract";
 import { createWorker, type Worker } from "tesseract.js";
 import { unrecoverable } from "../errors/app-error.ts";
+import { estimateSkew, fromStraightened } from "./deskew.ts";
+import { decodeImage, toPgm, type GrayBitmap } from "./raster.ts";
 import { isCjk, normalizeText } from "./text-normalize.ts";
 import type { LayoutLine, PageLayout } from "./types.ts";
 
@@ -90,9 +92,16 @@ export class OcrPool {
       cacheMethod: "readOnly",
       gzip: true,
     });
-    // Keep spaces as printed, and never let a failed start surface as an unhandled rejection.
-    worker.catch(() => undefined);
-    return worker;
+    // tesseract's API defaults to one uniform block of text (PSM 6), which reads a two-column scan
+    // straight across and turns a scan's margins into words; the CLI's automatic page segmentation
+    // (PSM 3) finds columns and blocks, and is faster. Never let a failed start surface as an
+    // unhandled rejection.
+    const ready = worker.then(async (w) => {
+      await w.setParameters({ tessedit_pageseg_mode: "3" as never });
+      return w;
+    });
+    ready.catch(() => undefined);
+    return ready;
   }
 
   private async acquire(): Promise<Slot> {
@@ -113,12 +122,16 @@ export class OcrPool {
   }
 
   /**
-   * Recognises one image (PNG/JPEG bytes) and returns its lines in reading order.
+   * Recognises one image — a rendered page, or the bytes of an uploaded PNG, JPEG or TIFF — and
+   * returns its lines in reading order, in the image's pixels. A skewed page (up to 5°) is
+   * straightened first and its boxes are mapped back onto the image as given.
    *
-   * @throws AppError `extraction_timeout` when the page takes longer than `pageTimeoutMs`.
+   * @throws AppError `extraction_timeout` when the page takes longer than `pageTimeoutMs`; the
+   *   decoder's error when uploaded bytes are not a readable image.
    */
-  async recognize(image: Uint8Array, label: string): Promise<OcrLine[]> {
+  async recognize(image: GrayBitmap | Uint8Array, label: string): Promise<OcrLine[]> {
     if (this.closed) throw new Error("OCR pool is closed");
+    const input = await prepare(image);
     const slot = await this.acquire();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -133,13 +146,20 @@ export class OcrPool {
     });
     try {
       const worker = await Promise.race([slot.worker, timeout]);
+      // Without a resolution tesseract guesses one from the text size, and guesses high for large
+      // type; 0 lets it read the file's own (TIFF).
+      await worker.setParameters({ user_defined_dpi: String(Math.round(input.dpi ?? 0)) });
       const result = await Promise.race([
-        worker.recognize(Buffer.from(image), {}, { text: true, blocks: true }),
+        worker.recognize(
+          Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength),
+          { rotateRadians: input.rotate },
+          { text: true, blocks: true },
+        ),
         timeout,
       ]);
       clearTimeout(timer);
       this.release(slot);
-      return linesOf(result.data.blocks ?? []);
+      return linesOf(result.data.blocks ?? [], input.map);
     } catch (e) {
       clearTimeout(timer);
       // A stuck or failed worker is not reused: stop its thread and start a fresh one in its place.
@@ -154,6 +174,41 @@ export class OcrPool {
     this.closed = true;
     await Promise.all(this.slots.map((s) => s.worker.then((w) => w.terminate()).catch(() => undefined)));
   }
+}
+
+/** Below this (about 0.1°) a page is taken as straight: turning it would only blur it. */
+const MIN_ROTATION = 0.0017;
+
+type PointMap = (x: number, y: number) => [number, number];
+
+interface Prepared {
+  bytes: Uint8Array;
+  dpi: number | null;
+  /** Clockwise turn (radians) tesseract gives the image before reading it: the skew undone. */
+  rotate: number;
+  /** Maps a point of what tesseract read back onto the image as given. */
+  map: PointMap;
+}
+
+/**
+ * A bitmap becomes a PGM (the cheapest format for tesseract to decode) with its skew measured; an
+ * uploaded PNG or JPEG is decoded into a bitmap first. TIFF goes to tesseract as it is.
+ * Tesseract (Leptonica's area-mapping rotation) turns the page: on the corpus scans that reads
+ * better than turning it here with bilinear interpolation (CER 1.45% against 2.9%).
+ */
+async function prepare(image: GrayBitmap | Uint8Array): Promise<Prepared> {
+  const bitmap = image instanceof Uint8Array ? await decodeImage(image) : image;
+  const straight: PointMap = (x, y) => [x, y];
+  if (!bitmap) return { bytes: image as Uint8Array, dpi: null, rotate: 0, map: straight };
+  const { width, height } = bitmap;
+  const skew = estimateSkew(bitmap.gray, width, height, bitmap.dpi ?? 300);
+  const turn = Math.abs(skew) >= MIN_ROTATION;
+  return {
+    bytes: toPgm(bitmap),
+    dpi: bitmap.dpi,
+    rotate: turn ? -skew : 0,
+    map: turn ? fromStraightened(skew, width, height) : straight,
+  };
 }
 
 interface Bbox {
@@ -194,7 +249,7 @@ function trimEdgeNoise(words: TessWord[]): TessWord[] {
   return words.slice(a, b);
 }
 
-function linesOf(blocks: TessBlock[]): OcrLine[] {
+function linesOf(blocks: TessBlock[], map: PointMap): OcrLine[] {
   const out: OcrLine[] = [];
   for (const block of blocks) {
     for (const paragraph of block.paragraphs) {
@@ -203,13 +258,21 @@ function linesOf(blocks: TessBlock[]): OcrLine[] {
         const words = trimEdgeNoise(line.words);
         const text = cleanLine(words.map((w) => w.text).join(" "));
         if (!text || words.length === 0) continue;
+        const left = words[0]!.bbox.x0;
+        const right = words[words.length - 1]!.bbox.x1;
+        // The line's centre goes back to where it was printed; its size stays that of the upright line.
+        const [cx, cy] = map((left + right) / 2, (line.bbox.y0 + line.bbox.y1) / 2);
+        const halfW = (right - left) / 2;
+        const halfH = (line.bbox.y1 - line.bbox.y0) / 2;
+        const baselineOffset =
+          Math.max(line.baseline.y0, line.baseline.y1) - (line.bbox.y0 + line.bbox.y1) / 2;
         out.push({
           text,
-          x0: words[0]!.bbox.x0,
-          y0: line.bbox.y0,
-          x1: words[words.length - 1]!.bbox.x1,
-          y1: line.bbox.y1,
-          baseline: Math.max(line.baseline.y0, line.baseline.y1),
+          x0: cx - halfW,
+          y0: cy - halfH,
+          x1: cx + halfW,
+          y1: cy + halfH,
+          baseline: cy + baselineOffset,
           paragraphStart: first,
         });
         first = false;

@@ -549,9 +549,14 @@ function dominantSize(items: Item[]): number {
     const k = Math.round(it.size * 10) / 10;
     weight.set(k, (weight.get(k) ?? 0) + it.str.length);
   }
+  return heaviest(weight);
+}
+
+/** The key with the largest weight (the first one on a tie), or 0 when there is none. */
+export function heaviest(weights: ReadonlyMap<number, number>): number {
   let best = 0;
   let bestW = -1;
-  for (const [k, w] of weight) if (w > bestW) [best, bestW] = [k, w];
+  for (const [k, w] of weights) if (w > bestW) [best, bestW] = [k, w];
   return best;
 }
 

@@ -67,17 +67,26 @@ function megapixels(n: number): string {
   return (n / 1e6).toFixed(n >= 1e7 ? 0 : 1);
 }
 
+/** A grayscale bitmap: one byte per pixel (0 = black), row by row. */
+export interface GrayBitmap {
+  gray: Uint8Array;
+  width: number;
+  height: number;
+  /** Pixels per inch, or null when not known (an uploaded image). */
+  dpi: number | null;
+}
+
 /**
- * Renders a PDF page to PNG for OCR at {@link OCR_DPI}, or lower for a very large page so that the
- * bitmap stays within `maxPixels`. The size is checked before anything is drawn.
+ * Renders a PDF page to a grayscale bitmap for OCR at {@link OCR_DPI}, or lower for a very large
+ * page so that the bitmap stays within `maxPixels`. The size is checked before anything is drawn.
  *
- * @returns the PNG and the pixels per PDF unit it was rendered at.
+ * @returns the bitmap and the pixels per PDF unit it was rendered at.
  * @throws AppError `payload_too_large` when even {@link MIN_DPI} would exceed `maxPixels`.
  */
 export async function renderPageForOcr(
   page: PDFPageProxy,
   maxPixels: number,
-): Promise<{ png: Uint8Array; scale: number }> {
+): Promise<{ bitmap: GrayBitmap; scale: number }> {
   const base = page.getViewport({ scale: 1 });
   let scale = OCR_DPI / 72;
   const fit = Math.sqrt(maxPixels / Math.max(1, base.width * base.height));
@@ -107,6 +116,69 @@ export async function renderPageForOcr(
     PDFPageProxy["render"]
   >[0];
   await page.render(params).promise;
+  const rgba = context.getImageData(0, 0, width, height).data;
+  return { bitmap: { gray: toGray(rgba, width * height), width, height, dpi: scale * 72 }, scale };
+}
+
+/** Luma (ITU-R BT.601) of RGBA pixels on white paper. */
+function toGray(rgba: Uint8ClampedArray | Uint8Array, pixels: number): Uint8Array {
+  const gray = new Uint8Array(pixels);
+  for (let i = 0, p = 0; i < pixels; i++, p += 4) {
+    gray[i] = (rgba[p]! * 77 + rgba[p + 1]! * 150 + rgba[p + 2]! * 29) >> 8;
+  }
+  return gray;
+}
+
+/**
+ * Decodes a PNG or JPEG into a grayscale bitmap (transparent parts become white paper). Null for
+ * other formats (TIFF), which tesseract reads itself.
+ */
+export async function decodeImage(bytes: Uint8Array): Promise<GrayBitmap | null> {
+  const png = bytes[0] === 0x89 && bytes[1] === 0x50;
+  const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+  if (!png && !jpeg) return null;
+  const { createCanvas, loadImage } = await import("@napi-rs/canvas");
+  const image = await loadImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const canvas = createCanvas(image.width, image.height);
+  const context = canvas.getContext("2d");
+  context.fillStyle = "#ffffff";
+  context.fillRect(0, 0, image.width, image.height);
+  context.drawImage(image, 0, 0);
+  const rgba = context.getImageData(0, 0, image.width, image.height).data;
+  return {
+    gray: toGray(rgba, image.width * image.height),
+    width: image.width,
+    height: image.height,
+    dpi: null,
+  };
+}
+
+/**
+ * A bitmap as a binary PGM (P5) file: what tesseract decodes fastest (no inflate, no colour
+ * conversion), and what the benchmark hands the `tesseract` CLI too.
+ */
+export function toPgm(bitmap: GrayBitmap): Uint8Array {
+  const header = new TextEncoder().encode(`P5\n${bitmap.width} ${bitmap.height}\n255\n`);
+  const out = new Uint8Array(header.length + bitmap.gray.length);
+  out.set(header, 0);
+  out.set(bitmap.gray, header.length);
+  return out;
+}
+
+/** A bitmap as PNG (for tests and tools that upload a rendered page as an image). */
+export async function toPng(bitmap: GrayBitmap): Promise<Uint8Array> {
+  const { createCanvas } = await import("@napi-rs/canvas");
+  const canvas = createCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext("2d");
+  const data = context.createImageData(bitmap.width, bitmap.height);
+  for (let i = 0, p = 0; i < bitmap.gray.length; i++, p += 4) {
+    const v = bitmap.gray[i]!;
+    data.data[p] = v;
+    data.data[p + 1] = v;
+    data.data[p + 2] = v;
+    data.data[p + 3] = 255;
+  }
+  context.putImageData(data, 0, 0);
   const png = await canvas.encode("png");
-  return { png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength), scale };
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }

@@ -3,9 +3,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CORPUS_DIR, corpusBytes, hasCorpus } from "./corpus.fixture.ts";
 import { extractPdfInProcess } from "./extract-in-process.ts";
+import { pageOf } from "./layout.fixture.ts";
 import { extractReferences, parseReference } from "./references.ts";
 import { editDistance, normalizeForCer } from "./text-metrics.ts";
-import type { LayoutLine, PageLayout } from "./types.ts";
 
 const referencesOf = async (file: string) =>
   (await extractPdfInProcess(corpusBytes(file), { maxPages: 200 })).metadata.references ?? [];
@@ -112,28 +112,6 @@ describe("parsing one reference", () => {
     expect(ref.doi).toBe("10.1037/1089-2680.5.4.323");
   });
 });
-
-/** A page laid out one line per entry of `rows`: `[text, x0, size]`, 12 pt apart from the top. */
-function pageOf(rows: [string, number, number][]): PageLayout {
-  let offset = 0;
-  const lines: LayoutLine[] = rows.map(([text, x0, size], i) => {
-    const line = {
-      text,
-      start: offset,
-      end: offset + text.length,
-      size,
-      maxSize: size,
-      top: 100 + 12 * i,
-      baseline: 109 + 12 * i,
-      x0,
-      x1: 300,
-      paragraphStart: false,
-    };
-    offset += text.length + 1;
-    return line;
-  });
-  return { width: 612, height: 792, text: rows.map((r) => r[0]).join("\n"), spans: [], lines };
-}
 
 describe("finding and splitting a reference list", () => {
   it("when the heading shares a line with the running header and an appendix follows, then only the entries between them are kept", () => {

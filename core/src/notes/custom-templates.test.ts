@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DocumentRecord, PageRecord, TemplateRecord } from "../domain/records.ts";
 import { ExtractiveNoteGenerator } from "./extractive-note-generator.ts";
-import { customTemplateSpec, parseSkeleton } from "./custom-templates.ts";
+import { customTemplateSpec, parseSkeleton, templateVariables } from "./custom-templates.ts";
 import { extractCitations, renderNote } from "./render-note.ts";
 
 const at = "2025-03-04T05:06:07.000Z";
@@ -58,6 +58,16 @@ const pages: PageRecord[] = [1, 2].map((number) => ({
 }));
 
 describe("custom template skeletons", () => {
+  it("when the document's venue was found, then {{venue}} gives it, inert like the other variables", () => {
+    const metadata = { ...hostileDocument.metadata, venue: "Proceedings of <b>ACL</b> {{date}} [x](y)" };
+
+    const withVenue = templateVariables({ filename: "p.pdf", metadata }, at);
+    const without = templateVariables(hostileDocument, at);
+
+    expect(withVenue.venue).toBe("Proceedings of &lt;b&gt;ACL&lt;/b&gt; \\{\\{date\\}\\} \\[x\\](y)");
+    expect(without.venue).toBe("");
+  });
+
   it("when a skeleton breaks every rule, then each problem is reported with its line and column", () => {
     const skeleton = [
       "# {{title}} {{venue}}", // 1: fine

@@ -198,8 +198,7 @@ export function templateVariables(
     authors: inline(m.authors.join(", ")),
     year: m.year === null ? "" : String(m.year),
     doi: inline(m.doi),
-    // Extraction does not find venues yet: empty until it does.
-    venue: "",
+    venue: inline(m.venue),
     abstract: inline(m.abstract),
     date: generatedAt.slice(0, 10),
   };

@@ -1,5 +1,5 @@
 import type { PageRecord } from "../domain/records.ts";
-import { headingLevel } from "../extraction/chunk-pages.ts";
+import { headingLevel } from "../extraction/sections.ts";
 import { splitSentences } from "../extraction/sentences.ts";
 import type {
   GenerateNoteInput,

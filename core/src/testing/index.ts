@@ -24,7 +24,7 @@ export { startFakeAnthropicServer } from "./fake-anthropic-server.ts";
 export { startFakeOpenAiServer } from "./fake-openai-server.ts";
 export type { FakeLlmRequest, FakeLlmServer, FakeReply, FakeScript } from "./fake-llm-server.ts";
 export { scriptedNoteReply } from "./scripted-note-reply.ts";
-export { openPdf, renderPageForOcr } from "../extraction/index.ts";
+export { openPdf, renderPageForOcr, toPng } from "../extraction/index.ts";
 export { serviceUrl } from "./services.ts";
 export { startRedisServer, type RedisServerHandle, type RedisServerOptions } from "./redis-server.ts";
 export { sample as prometheusSample } from "./prometheus.ts";

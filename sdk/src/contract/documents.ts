@@ -23,6 +23,38 @@ export const Reference = z
   .meta({ id: "Reference" });
 export type Reference = z.infer<typeof Reference>;
 
+/** A heading of the document and the headings nested under it, in reading order. */
+export const DocumentSection = z
+  .object({
+    /** The heading as printed, without its number. */
+    title: z.string(),
+    /** "3.2", "1" (from "第1章"); null for unnumbered headings ("Abstract", "References"). */
+    number: z.string().nullable(),
+    /** 1 for top-level sections, 2 for their subsections, and so on. */
+    level: z.number().int().min(1),
+    /** The 1-based page the heading is printed on. */
+    page: z.number().int().min(1),
+    get children(): z.ZodArray<typeof DocumentSection> {
+      return z.array(DocumentSection);
+    },
+  })
+  .meta({ id: "DocumentSection" });
+export type DocumentSection = z.infer<typeof DocumentSection>;
+
+/** A figure or table caption as printed ("Figure 2: …", "Table 1. …", "図3 …"). */
+export const Caption = z
+  .object({
+    kind: z.enum(["figure", "table"]),
+    /** The label's number as printed: "2", "S1", "A.3". */
+    label: z.string(),
+    /** The whole caption paragraph, label included, on one line. */
+    text: z.string(),
+    /** The 1-based page the caption is printed on. */
+    page: z.number().int().min(1),
+  })
+  .meta({ id: "Caption" });
+export type Caption = z.infer<typeof Caption>;
+
 export const DocumentMetadata = z
   .object({
     title: z.string().nullable(),
@@ -33,6 +65,17 @@ export const DocumentMetadata = z
     language: z.string().nullable(),
     /** The reference list in order; absent on documents extracted before it was split. */
     references: z.array(Reference).optional(),
+    // The fields below are absent on documents extracted before they were found.
+    /** Keywords as printed after "Keywords", "Index Terms", "キーワード" (empty when none). */
+    keywords: z.array(z.string()).optional(),
+    /** The arXiv identifier with its version when printed ("2203.00130v1", "hep-th/9901001"). */
+    arxivId: z.string().nullable().optional(),
+    /** Where the work was published, as printed ("Proceedings of the 52nd Annual Meeting of …"). */
+    venue: z.string().nullable().optional(),
+    /** The section headings as a tree. */
+    sections: z.array(DocumentSection).optional(),
+    /** Figure and table captions in reading order. */
+    captions: z.array(Caption).optional(),
   })
   .meta({ id: "DocumentMetadata" });
 export type DocumentMetadata = z.infer<typeof DocumentMetadata>;
