@@ -4,6 +4,7 @@ export type * from "./domain/records.ts";
 export * from "./errors/app-error.ts";
 export * from "./logger.ts";
 export * from "./observability/metrics.ts";
+export { prewarmExtraction } from "./extraction/index.ts";
 export * from "./pipeline/pipeline.ts";
 export type * from "./ports/index.ts";
 export * from "./services/access.ts";

@@ -3,6 +3,7 @@ import {
   createContext,
   createLogger,
   logContext,
+  prewarmExtraction,
   type JobHandler,
   type QueueConsumer,
 } from "@academic-assist/core";
@@ -75,6 +76,9 @@ async function main(): Promise<void> {
   consume("indexing", handlers.indexing);
   consume("llm_generation", handlers.llm_generation);
   logger.info({ queues: Object.keys(handlers), dataDir: config.dataDir }, "worker started");
+  // One extraction child per document the worker may process at once, started now rather than
+  // when the first upload arrives (Node, tsx and pdf.js take 1–3 s to load).
+  void prewarmExtraction(config.WORKER_PROCESSING_CONCURRENCY, config.EXTRACTION_MEMORY_MB);
 
   let heartbeat: Heartbeat | null = null;
   if (config.WORKER_HEARTBEAT_FILE) {

@@ -1,7 +1,6 @@
 import { createRequire } from "node:module";
 import path from "node:path";
-import { getDocument, OPS } from "pdfjs-dist/legacy/build/pdf.mjs";
-import type { PDFDocumentProxy } from "pdfjs-dist/legacy/build/pdf.mjs";
+import { CachedBinaryDataFactory, getDocument, OPS, type PDFDocumentProxy } from "./pdfjs.ts";
 import { AppError, unrecoverable } from "../errors/app-error.ts";
 import { extractMetadata } from "./metadata.ts";
 import { letterCount, needsOcr, OcrPool, ocrLayout, type OcrLanguage } from "./ocr.ts";
@@ -59,6 +58,7 @@ export function openPdf(bytes: Uint8Array, maxImagePixels?: number) {
     standardFontDataUrl: STANDARD_FONTS,
     cMapUrl: CMAPS,
     cMapPacked: true,
+    BinaryDataFactory: CachedBinaryDataFactory,
     verbosity: 0,
     stopAtErrors: false,
     // Embedded images larger than this are dropped instead of decoded (decompression bombs).
@@ -270,7 +270,8 @@ async function layoutOf(doc: PDFDocumentProxy, n: number, margin: string[] | nul
     const [x0, y0, x1, y1] = page.view as [number, number, number, number];
     const width = x1 - x0;
     const height = y1 - y0;
-    const content = await page.getTextContent();
+    // pdf.js's own normalisation is skipped: every run goes through normalizeText (NFKC) in layout.
+    const content = await page.getTextContent({ disableNormalization: true });
     const runs: PositionedText[] = [];
     for (const item of content.items) {
       if (!("str" in item) || item.str.length === 0) continue;

@@ -9,7 +9,7 @@ export {
 } from "./extract-in-process.ts";
 export { needsOcr, type OcrLanguage } from "./ocr.ts";
 export { imageDimensions, renderPageForOcr, toPgm, toPng, type GrayBitmap } from "./raster.ts";
-export { extractDocument, type ExtractDocumentOptions } from "./sandbox.ts";
+export { extractDocument, prewarmExtraction, type ExtractDocumentOptions } from "./sandbox.ts";
 export { collapseWhitespace, isCjk, normalizeText } from "./text-normalize.ts";
 export type { ExtractedDocument, ExtractedPage } from "./types.ts";
 export { headingLevel } from "./sections.ts";

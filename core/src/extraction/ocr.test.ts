@@ -58,13 +58,17 @@ async function renderCorpusPage(file: string, n: number): Promise<{ png: Uint8Ar
 }
 
 describe("text-layer quality", () => {
-  it("when a page has no letters or mostly symbols, then it needs OCR; a real paragraph or a short slide title does not", () => {
+  it("when a page has no letters or mostly symbols, then it needs OCR; a real paragraph, a short slide title or a table of figures does not", () => {
     expect(needsOcr("")).toBe(true);
     expect(needsOcr("  12 \n 3")).toBe(true);
     expect(needsOcr("\uFFFD".repeat(30) + " abcdefghij")).toBe(true);
     expect(needsOcr("!#$%&()*+,-./:;<=>?@[]^_{|}~ ".repeat(4) + "abcdefghij")).toBe(true);
     expect(needsOcr("Distributional methods approximate the meaning of words.")).toBe(false);
     expect(needsOcr("研究の背景と目的について")).toBe(false);
+    // A results table: few letters, many digits (papermage p. 13).
+    expect(needsOcr("Abstract 81.9 89.1 85.3 85.3 89.8 87.5 89.2 93.7 91.4 97.4 98.3 97.8\n".repeat(5))).toBe(
+      false,
+    );
   });
 
   it("when an image header is read, then its declared size comes back without decoding it", () => {

@@ -39,7 +39,8 @@ export interface OcrLine {
 const require = createRequire(import.meta.url);
 const DATA_VARIANT = "4.0.0_best_int";
 
-function packagedData(lang: OcrLanguage): string {
+/** The gzipped traineddata file of `lang` shipped in `@tesseract.js-data/<lang>`. */
+export function languageDataFile(lang: OcrLanguage): string {
   return path.join(
     path.dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`)),
     DATA_VARIANT,
@@ -58,7 +59,7 @@ function ensureLanguageData(dir: string, languages: OcrLanguage[]): void {
     const target = path.join(dir, `${lang}.traineddata`);
     if (existsSync(target)) continue;
     const tmp = `${target}.${process.pid}.tmp`;
-    writeFileSync(tmp, readFileSync(packagedData(lang)));
+    writeFileSync(tmp, readFileSync(languageDataFile(lang)));
     renameSync(tmp, target);
   }
 }
@@ -87,7 +88,7 @@ export class OcrPool {
   private spawn(): Promise<Worker> {
     const worker = createWorker(this.opts.languages.join("+"), 1, {
       // Never used (the data is in the cache folder), but without it tesseract.js goes to a CDN.
-      langPath: path.dirname(packagedData(this.opts.languages[0] ?? "eng")),
+      langPath: path.dirname(languageDataFile(this.opts.languages[0] ?? "eng")),
       cachePath: this.dataDir,
       cacheMethod: "readOnly",
       gzip: true,
@@ -343,29 +344,48 @@ export function ocrLayout(lines: OcrLine[], scale: number, width: number, height
   return { width, height, text, spans, lines: layoutLines };
 }
 
-/** Letters (any script) on a text-layer page, and how many of its visible characters they are. */
-function letterStats(text: string): { letters: number; visible: number; bad: number } {
+/**
+ * Letters (any script) on a text-layer page, the characters that are readable (letters and
+ * digits), all visible characters, and the broken ones (replacement and private-use characters).
+ */
+function letterStats(text: string): { letters: number; readable: number; visible: number; bad: number } {
   let letters = 0;
+  let readable = 0;
   let visible = 0;
   let bad = 0;
   for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    // ASCII without regular expressions: nearly all of an English page.
+    if (code < 0x80) {
+      if (code <= 0x20) continue;
+      visible++;
+      if ((code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a)) {
+        letters++;
+        readable++;
+      } else if (code >= 0x30 && code <= 0x39) readable++;
+      continue;
+    }
     if (/\s/u.test(ch)) continue;
     visible++;
-    if (/\p{L}/u.test(ch)) letters++;
+    if (/\p{L}/u.test(ch)) {
+      letters++;
+      readable++;
+    } else if (/\p{N}/u.test(ch)) readable++;
     else if (ch === "\uFFFD" || /\p{Co}/u.test(ch)) bad++;
   }
-  return { letters, visible, bad };
+  return { letters, readable, visible, bad };
 }
 
 /**
  * Whether a page's text layer is unusable, so the page should be read with OCR: (almost) no
  * letters, or mostly symbols and replacement characters (a broken font encoding). A page with a
- * little real text (a slide title, a figure page) keeps its text layer.
+ * little real text (a slide title, a figure page) keeps its text layer, and so does a table of
+ * figures (digits are readable text, not garbage).
  */
 export function needsOcr(text: string): boolean {
-  const { letters, visible, bad } = letterStats(text);
+  const { letters, readable, visible, bad } = letterStats(text);
   if (letters < 8) return true;
-  if (visible >= 40 && letters / visible < 0.4) return true;
+  if (visible >= 40 && readable / visible < 0.4) return true;
   return bad / Math.max(1, visible) > 0.2;
 }
 

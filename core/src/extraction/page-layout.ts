@@ -149,9 +149,14 @@ function attachScripts(items: Item[]): void {
   // A script of several runs ("min(" "x" "+" "r," "1)"): the runs after the first, same size and
   // height, follow it.
   const byX = [...real].sort((a, b) => a.x - b.x);
+  // Runs that are (or have joined) a script, in x order: the only candidates, and few.
+  const scripted: Item[] = [];
   for (const s of byX) {
-    if (s.script) continue;
-    for (const q of byX) {
+    if (s.script) {
+      scripted.push(s);
+      continue;
+    }
+    for (const q of scripted) {
       if (q.x >= s.x) break;
       if (
         q.script &&
@@ -163,6 +168,7 @@ function attachScripts(items: Item[]): void {
         s.rowBaseline = q.rowBaseline;
         s.rowSize = q.rowSize;
         s.script = q.script;
+        scripted.push(s);
         break;
       }
     }
@@ -224,7 +230,11 @@ function dropPageFurniture(fragments: Fragment[], rows: Row[], height: number): 
       .trim();
   const drop = new Set<Fragment>();
   const rowOf = new Map<number, Fragment[]>();
-  for (const f of fragments) rowOf.set(f.row, [...(rowOf.get(f.row) ?? []), f]);
+  for (const f of fragments) {
+    const list = rowOf.get(f.row);
+    if (list) list.push(f);
+    else rowOf.set(f.row, [f]);
+  }
   const rowBase = (r: number) => Math.max(...rows[r]!.items.map((i) => i.rowBaseline));
   const rowIds = [...rowOf.keys()].sort((a, b) => a - b);
 
@@ -379,7 +389,11 @@ function findGutter(fragments: Fragment[], width: number): number | null {
 
 function orderLines(rows: Row[], fragments: Fragment[], width: number): Line[] {
   const byRow = new Map<number, Fragment[]>();
-  for (const f of fragments) byRow.set(f.row, [...(byRow.get(f.row) ?? []), f]);
+  for (const f of fragments) {
+    const list = byRow.get(f.row);
+    if (list) list.push(f);
+    else byRow.set(f.row, [f]);
+  }
   const rowBaseline = (r: number) => {
     const main = rows[r]!.items.filter((i) => !i.space).sort((a, b) => b.size - a.size)[0];
     return main?.baseline ?? 0;

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors/app-error.ts";
 import { CORPUS_DIR, corpusBytes, hasCorpus } from "./corpus.fixture.ts";
-import { extractDocument, sandboxStats } from "./sandbox.ts";
+import { extractDocument, prewarmExtraction, sandboxStats } from "./sandbox.ts";
 
 const limits = { maxPages: 100, timeoutMs: 30_000, maxMemoryMb: 512 };
 
@@ -124,5 +124,22 @@ describe.skipIf(!hasCorpus)("extractDocument warm children", () => {
     expect((timedOut as AppError).code).toBe("extraction_timeout");
     // The killed child is gone for good; a warm or new one reads the next document the same way.
     expect(third.pages[0]!.text).toBe(first.pages[0]!.text);
+  }, 120_000);
+});
+
+describe.skipIf(!hasCorpus)("extractDocument prewarmed children", () => {
+  it("when two children are prewarmed, then two documents extracted at once start no new process", async () => {
+    const memory = 640; // a heap limit no other test uses, so only these children qualify
+
+    await prewarmExtraction(2, memory);
+    const before = sandboxStats().spawned;
+    const docs = await Promise.all(
+      ["papers/gadr.pdf", "papers/test1.pdf"].map((f) =>
+        extractDocument(corpusBytes(f), { ...limits, maxMemoryMb: memory }),
+      ),
+    );
+
+    expect(docs.map((d) => d.pageCount)).toEqual([3, 4]);
+    expect(sandboxStats().spawned).toBe(before);
   }, 120_000);
 });

@@ -35,7 +35,7 @@ const STDERR_KEEP = 4096;
 const STARTUP_TIMEOUT_MS = 60_000;
 
 /** A warm child serves at most this many documents before it is replaced. */
-const MAX_JOBS_PER_CHILD = 25;
+const MAX_JOBS_PER_CHILD = 100;
 /** …and is replaced early when its heap passes this share of its limit after a document. */
 const MAX_HEAP_SHARE = 0.5;
 /** An idle child is stopped after this long without work. */
@@ -119,6 +119,26 @@ function release(child: Child, heapUsedMb: number): void {
   child.idleTimer = setTimeout(() => child.proc.kill("SIGKILL"), IDLE_MS);
   child.idleTimer.unref();
   idle.push(child);
+}
+
+/**
+ * Starts extraction children ahead of work, so that the first documents do not wait for Node, tsx
+ * and pdf.js to load (1–3 s each): up to `count` idle children with this heap limit. They are
+ * stopped like any idle child after a while without work. Resolves when they are ready (a child
+ * that fails to start is dropped; the next extraction starts its own).
+ */
+export async function prewarmExtraction(count: number, maxMemoryMb: number): Promise<void> {
+  const memoryMb = Math.max(16, Math.floor(maxMemoryMb));
+  const have = idle.filter((c) => c.memoryMb === memoryMb).length;
+  const starting = Array.from({ length: Math.max(0, count - have) }, () => spawnChild(memoryMb));
+  await Promise.all(
+    starting.map((child) =>
+      child.ready.then(
+        () => release(child, 0),
+        () => child.proc.kill("SIGKILL"),
+      ),
+    ),
+  );
 }
 
 /**

@@ -49,7 +49,10 @@ export function japaneseShare(text: string): number {
   let letters = 0;
   let japanese = 0;
   for (const ch of text) {
-    if (/\p{L}/u.test(ch)) {
+    const code = ch.charCodeAt(0);
+    if (code < 0x80) {
+      if ((code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a)) letters++;
+    } else if (/\p{L}/u.test(ch)) {
       letters++;
       if (isJapaneseChar(ch)) japanese++;
     }
