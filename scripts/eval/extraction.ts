@@ -15,6 +15,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   extractDocument,
+  isJapaneseChar,
   openPdf,
   renderPageForOcr,
   toPng,
@@ -152,11 +153,33 @@ function referenceSimilarity(a: string, b: string): number {
 }
 
 async function japaneseCer(file: string, doc: ExtractedDocument, t: Tally): Promise<void> {
-  // A page with real running text: the first one from page 2 on with at least 300 characters.
-  const page = doc.pages.find((p) => p.number >= 2 && p.text.length >= 300) ?? doc.pages[0]!;
+  // A page of running text: the one (after the title page, when there is more than one) with the
+  // most kana and Han characters, leaving out tables of contents (dot leaders), which OCR rightly
+  // reads without their dots and page numbers in another order.
+  const japaneseChars = (text: string) => Array.from(text).filter(isJapaneseChar).length;
+  const candidates = doc.pages.filter(
+    (p) => (doc.pages.length === 1 || p.number >= 2) && !/(?:\. ?){6}/.test(p.text),
+  );
+  const page = (candidates.length ? candidates : doc.pages).reduce((best, p) =>
+    japaneseChars(p.text) > japaneseChars(best.text) ? p : best,
+  );
   const pdf = await openPdf(new Uint8Array(readFileSync(file))).promise;
-  const png = await toPng((await renderPageForOcr(await pdf.getPage(page.number), 60_000_000)).bitmap);
+  const pdfPage = await pdf.getPage(page.number);
+  const png = await toPng((await renderPageForOcr(pdfPage, 60_000_000)).bitmap);
+  // A font the PDF names but does not embed (Ryumin-Light, GothicBBB-Medium) is drawn as
+  // placeholder boxes (we never use system fonts), so the render is not the page: OCR of it would
+  // measure the placeholder, not the OCR. Such pages have a text layer and never go to OCR anyway.
+  const missing = [...(pdfPage.commonObjs as unknown as Iterable<[string, unknown]>)]
+    .map(([, font]) => font as { name?: string; missingFile?: boolean } | null)
+    .filter((font) => font?.missingFile)
+    .map((font) => font!.name);
   await pdf.destroy();
+  if (missing.length > 0) {
+    console.log(
+      `  ${path.basename(file)} p.${page.number}: OCR CER skipped (fonts not embedded: ${missing.join(", ")})`,
+    );
+    return;
+  }
   const read = await extractDocument(png, {
     ...limits,
     mediaType: "image/png",
@@ -256,7 +279,8 @@ async function main(): Promise<void> {
   });
   for (const kind of KINDS) print(kind, tallies.get(kind)!);
   const all = tally();
-  for (const t of tallies.values()) {
+  for (const kind of ["papers", "japanese", "scanned"] as const) {
+    const t = tallies.get(kind)!;
     for (const k of [
       "files",
       "titleOk",

@@ -10,7 +10,7 @@ export {
 export { needsOcr, type OcrLanguage } from "./ocr.ts";
 export { imageDimensions, renderPageForOcr, toPgm, toPng, type GrayBitmap } from "./raster.ts";
 export { extractDocument, prewarmExtraction, type ExtractDocumentOptions } from "./sandbox.ts";
-export { collapseWhitespace, isCjk, normalizeText } from "./text-normalize.ts";
+export { collapseWhitespace, isCjk, isJapaneseChar, normalizeText } from "./text-normalize.ts";
 export type { ExtractedDocument, ExtractedPage } from "./types.ts";
 export { headingLevel } from "./sections.ts";
 export { countTokens, splitSentences } from "./sentences.ts";
