@@ -23,7 +23,7 @@ export function documentOf(
     createdBy: "usr_1",
     createdAt: "2024-01-01T00:00:00.000Z",
     updatedAt: "2024-01-01T00:00:00.000Z",
-  } as DocumentRecord;
+  };
 }
 
 export function chunksOf(documentId: string, pages: PageRecord[]): ChunkRecord[] {
