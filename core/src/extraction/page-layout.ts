@@ -472,7 +472,13 @@ function assemble(lines: Line[], pageHeight: number): Omit<PageLayout, "width"> 
       const gap = prev.baseline - line.baseline;
       const firstChar = line.items.find((i) => !i.space)?.str.trimStart()[0] ?? "";
       // A negative gap is a column break: "guide-" at the foot of the left column, "lines" atop the right.
-      if (HYPHEN_END.test(text) && LOWER_START.test(firstChar) && gap !== 0 && gap < 2 * pitch * size)
+      // Only the end of the page text matters (a regex anchored at "$" would scan all of it).
+      if (
+        HYPHEN_END.test(text.slice(-2)) &&
+        LOWER_START.test(firstChar) &&
+        gap !== 0 &&
+        gap < 2 * pitch * size
+      )
         joinHyphen = true;
       else if (Math.abs(size - sizes[li - 1]!) >= 1 || (gap > 0 && gap > 1.4 * pitch * size))
         paragraphStart = true;
@@ -490,6 +496,7 @@ function assemble(lines: Line[], pageHeight: number): Omit<PageLayout, "width"> 
       text += paragraphStart ? "\n\n" : "\n";
     }
     const lineStart = text.length;
+    const firstSpan = spans.length;
     let prev: Item | null = null;
     let pendingSpace = false;
     for (const it of line.items) {
@@ -524,11 +531,16 @@ function assemble(lines: Line[], pageHeight: number): Omit<PageLayout, "width"> 
       }
       prev = it;
     }
-    // Trailing spaces would break hyphen detection and line offsets.
-    const trimmed = text.replace(/[ \t]+$/, "");
-    if (trimmed.length < text.length) {
-      text = trimmed;
-      for (const s of spans) if (s.end > text.length) s.end = Math.max(s.start, text.length);
+    // Trailing spaces would break hyphen detection and line offsets. Only this line's spans can
+    // reach past the trimmed end.
+    let end = text.length;
+    while (end > lineStart && (text[end - 1] === " " || text[end - 1] === "\t")) end--;
+    if (end < text.length) {
+      text = text.slice(0, end);
+      for (let k = firstSpan; k < spans.length; k++) {
+        const sp = spans[k]!;
+        if (sp.end > end) sp.end = Math.max(sp.start, end);
+      }
     }
     const real = line.items.filter((i) => !i.space);
     const maxSize = Math.max(...real.map((i) => i.size));
