@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import v8 from "node:v8";
 import type { TextSpan } from "@academic-assist/sdk/contract";
 import { createWorker, type Worker } from "tesseract.js";
 import { unrecoverable } from "../errors/app-error.ts";
@@ -37,6 +38,17 @@ export interface OcrLine {
 }
 
 const require = createRequire(import.meta.url);
+
+/*
+ * tesseract.js ships a build of tesseract whose LSTM dot products use WebAssembly relaxed SIMD
+ * (i8x16 dot products), and picks it when the engine supports the feature. Node 22+ (V8 11.4+)
+ * has it on by default; Node 20's V8 has it behind a flag, which can be set at run time as long as
+ * it happens before any worker compiles the module (V8 flags are per process, shared by threads).
+ */
+if (Number(process.versions.node.split(".")[0]) < 22) {
+  v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+}
+
 const DATA_VARIANT = "4.0.0_best_int";
 
 /** The gzipped traineddata file of `lang` shipped in `@tesseract.js-data/<lang>`. */
@@ -178,7 +190,7 @@ export class OcrPool {
 }
 
 /** Below this (about 0.1°) a page is taken as straight: turning it would only blur it. */
-const MIN_ROTATION = 0.0017;
+export const MIN_ROTATION = 0.0017;
 
 type PointMap = (x: number, y: number) => [number, number];
 
