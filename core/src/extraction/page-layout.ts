@@ -70,16 +70,22 @@ export function layoutPage(input: PositionedText[], width: number, height: numbe
       )
       .map((it, order) => {
         const str = normalizeText(it.str);
-        const x1 = it.x + Math.max(it.width, 0);
-        return {
-          ...it,
+        // Fields listed (not `...it`): one object shape for every item, which V8 reads fastest,
+        // and no stray properties of the caller's runs.
+        const item: Item = {
           str,
-          x1,
+          x: it.x,
+          baseline: it.baseline,
+          width: it.width,
+          height: it.height,
+          size: it.size,
+          x1: it.x + Math.max(it.width, 0),
           space: str.trim() === "",
           rowBaseline: it.baseline,
           rowSize: it.size,
           order,
         };
+        return item;
       })
       .filter((it) => it.str.length > 0),
   );
