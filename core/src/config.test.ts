@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseCoreConfig } from "./config.ts";
 
@@ -51,5 +54,23 @@ describe("production store configuration", () => {
 
   it("when an S3 endpoint is given without a bucket, then boot fails naming S3_BUCKET_NAME", () => {
     expect(problems({ S3_ENDPOINT: "http://127.0.0.1:9000" })).toMatch(/S3_BUCKET_NAME: required/);
+  });
+});
+
+describe("OCR language data", () => {
+  it("when OCR_LANGUAGE_DATA names a folder without jpn data, then boot fails naming the missing language; with both files it is accepted as an absolute path", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "aa-ocr-config-"));
+    try {
+      writeFileSync(path.join(dir, "eng.traineddata"), "x");
+      const missing = problems({ OCR_LANGUAGE_DATA: dir });
+      writeFileSync(path.join(dir, "jpn.traineddata.gz"), "x");
+      const relative = path.relative(process.cwd(), dir);
+
+      expect(missing).toMatch(/OCR_LANGUAGE_DATA: no jpn\.traineddata/);
+      expect(missing).not.toMatch(/no eng\.traineddata/);
+      expect(parseCoreConfig({ OCR_LANGUAGE_DATA: relative }).OCR_LANGUAGE_DATA).toBe(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

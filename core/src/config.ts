@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
@@ -111,6 +112,12 @@ export const CoreConfigSchema = z.object({
   OCR_WORKERS: z.coerce.number().int().min(0).max(16).default(0),
   /** OCR of one page is stopped after this many seconds (the document then fails). */
   OCR_PAGE_TIMEOUT_S: z.coerce.number().positive().default(120),
+  /**
+   * A folder of tesseract language data used instead of the shipped `@tesseract.js-data` models
+   * (4.0.0_best_int): `eng.traineddata` and `jpn.traineddata`, plain or `.gz` — e.g. the
+   * tessdata_fast models of Debian's tesseract-ocr-eng/-jpn in /usr/share/tesseract-ocr/5/tessdata.
+   */
+  OCR_LANGUAGE_DATA: z.string().optional(),
   /** Largest bitmap, in pixels, a page is rendered to for OCR or an uploaded image may declare. */
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(60_000_000),
   /** Tries per job, including the first. */
@@ -139,11 +146,24 @@ export function finish<T extends z.infer<typeof CoreConfigSchema>>(data: T): T &
   const problems: string[] = [];
   problems.push(...storeProblems(data));
   problems.push(...llmProblems(data));
+  problems.push(...ocrDataProblems(data.OCR_LANGUAGE_DATA));
   if (data.NODE_ENV === "production" && !data.SECRET_KEY) {
     problems.push("  - SECRET_KEY: required when NODE_ENV=production");
   }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
-  return { ...data, dataDir: path.resolve(data.DATA_DIR) };
+  return {
+    ...data,
+    ...(data.OCR_LANGUAGE_DATA ? { OCR_LANGUAGE_DATA: path.resolve(data.OCR_LANGUAGE_DATA) } : {}),
+    dataDir: path.resolve(data.DATA_DIR),
+  };
+}
+
+/** OCR reads English and Japanese: a replacement data folder must hold both, checked at start. */
+function ocrDataProblems(dir: string | undefined): string[] {
+  if (!dir) return [];
+  return ["eng", "jpn"]
+    .filter((lang) => !["", ".gz"].some((ext) => existsSync(path.join(dir, `${lang}.traineddata${ext}`))))
+    .map((lang) => `  - OCR_LANGUAGE_DATA: no ${lang}.traineddata (or .gz) in ${path.resolve(dir)}`);
 }
 
 /** Contradictory or incomplete production-store settings, one line each (values never echoed). */

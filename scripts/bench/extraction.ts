@@ -15,7 +15,15 @@
  * scripts/bench/install-native-tools.sh installs them. Never a test assertion.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +49,7 @@ const corpus = path.resolve(root, "../shared/corpus");
 const PARALLEL = 2;
 const WARM_UP_ROUNDS = 3;
 const MEASURED_ROUNDS = 7;
+const DEBIAN_TESSDATA = "/usr/share/tesseract-ocr/5/tessdata";
 
 async function has(cmd: string): Promise<boolean> {
   try {
@@ -228,8 +237,13 @@ async function benchOcr(): Promise<void> {
         });
         return { s: (performance.now() - t) / 1000 / work.length, chars: Math.round(chars / work.length) };
       };
-      const tessjs = async (size: number) => {
-        const ocr = new OcrPool({ languages: group, size, pageTimeoutMs: 300_000 });
+      const tessjs = async (size: number, languageData?: string) => {
+        const ocr = new OcrPool({
+          languages: group,
+          size,
+          pageTimeoutMs: 300_000,
+          ...(languageData ? { languageData } : {}),
+        });
         try {
           return await perPage(size, async (p) =>
             (await ocr.recognize(p.bitmap, p.label)).map((l) => l.text).join("\n"),
@@ -244,6 +258,11 @@ async function benchOcr(): Promise<void> {
       const two = await tessjs(PARALLEL);
       show(`  ${name}: tesseract.js, one worker (straightens, then reads)`, one);
       show(`  ${name}: tesseract.js, pool of ${PARALLEL} (both cores)`, two);
+      // The CLI's own models (tessdata_fast) given to our pool through OCR_LANGUAGE_DATA.
+      const fast = existsSync(path.join(DEBIAN_TESSDATA, "jpn.traineddata"))
+        ? await tessjs(1, DEBIAN_TESSDATA)
+        : null;
+      if (fast) show(`  ${name}: tesseract.js, one worker, Debian data (OCR_LANGUAGE_DATA)`, fast);
       if (!cliAvailable) {
         console.log("    tesseract CLI: skipped (not installed; run scripts/bench/install-native-tools.sh)");
         continue;
@@ -268,6 +287,7 @@ async function benchOcr(): Promise<void> {
       );
       console.log(`    ratio one worker / CLI Debian data, as rendered:  ${ratio(one, asRendered)}`);
       console.log(`    ratio one worker / CLI same data, straightened:   ${ratio(one, same)}`);
+      if (fast) console.log(`    ratio one worker, Debian data / CLI Debian data:  ${ratio(fast, debian)}`);
       console.log(`    ratio pool / CLI single thread, straightened:     ${ratio(two, debian)}`);
       console.log(`    ratio pool / CLI ${PARALLEL} at a time, straightened:      ${ratio(two, debianTwo)}`);
     }

@@ -24,6 +24,8 @@ export interface OcrOptions {
   maxImagePixels: number;
   /** Where unpacked language data is kept; defaults to the OS temp folder. */
   dataDir?: string;
+  /** A folder of `<lang>.traineddata` (plain or .gz) used instead of the shipped models. */
+  languageData?: string;
 }
 
 /** Stages reported through `onProgress`: the text layer page by page, then OCR page by page. */

@@ -1,10 +1,12 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { AppError } from "../errors/app-error.ts";
 import { CORPUS_DIR, corpusBytes, hasCorpus } from "./corpus.fixture.ts";
 import { openPdf, type OcrOptions } from "./extract-in-process.ts";
-import { needsOcr } from "./ocr.ts";
+import { languageDataFile, needsOcr } from "./ocr.ts";
 import { imageDimensions, renderPageForOcr, toPng } from "./raster.ts";
 import { extractDocument } from "./sandbox.ts";
 import { cer, groundTruthPassages, passageCer } from "./text-metrics.ts";
@@ -129,6 +131,31 @@ describe.skipIf(!hasCorpus)("OCR in the extraction child", () => {
     console.log(`Japanese page CER ${(rate * 100).toFixed(1)}%`);
     expect(doc.pages[0]!.source).toBe("ocr");
     expect(rate).toBeLessThanOrEqual(0.08);
+  }, 90_000);
+
+  it("when OCR_LANGUAGE_DATA points at a folder of plain traineddata files, then a scan is read with them and the folder is left as it was; a language missing there fails with a reason", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "aa-ocr-data-"));
+    try {
+      // An operator's folder as Debian lays it out: unpacked `<lang>.traineddata`, English only.
+      writeFileSync(path.join(dir, "eng.traineddata"), gunzipSync(readFileSync(languageDataFile("eng"))));
+      const before = readdirSync(dir);
+      const { png } = await renderCorpusPage("scanned/tools_timeout_simple.pdf", 1);
+      const withData = { ...limits, mediaType: "image/png", ocr: { ...ocr, languageData: dir } };
+
+      const doc = await extractDocument(png, withData);
+      const err = await extractDocument(png, {
+        ...withData,
+        ocr: { ...withData.ocr, languages: ["jpn", "eng"] },
+      }).catch((e: unknown) => e as AppError);
+
+      expect(doc.pages[0]!.source).toBe("ocr");
+      expect(doc.pages[0]!.text).toContain("Hydrogen incorporation");
+      expect(readdirSync(dir)).toEqual(before);
+      expect(err).toMatchObject({ code: "internal" });
+      expect((err as AppError).detail).toContain("jpn is missing");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 90_000);
 
   it("when an uploaded image declares 100000×100000 pixels, then it fails on the pixel limit before decoding", async () => {

@@ -24,6 +24,11 @@ export interface OcrPoolOptions {
   pageTimeoutMs: number;
   /** Where the unpacked language data is kept between runs; defaults to the OS temp folder. */
   dataDir?: string;
+  /**
+   * A folder whose `<lang>.traineddata` (plain or `.gz`) replaces the shipped data
+   * (`OCR_LANGUAGE_DATA`); read in place, never written to.
+   */
+  languageData?: string;
 }
 
 /** One recognised line, in image pixels. */
@@ -93,14 +98,30 @@ export class OcrPool {
   private closed = false;
 
   constructor(private readonly opts: OcrPoolOptions) {
-    this.dataDir = opts.dataDir ?? path.join(os.tmpdir(), "academic-assist-tessdata", DATA_VARIANT);
-    ensureLanguageData(this.dataDir, opts.languages);
+    if (opts.languageData) {
+      // tesseract.js never settles when a language file is missing: say so here instead.
+      const missing = opts.languages.filter(
+        (lang) =>
+          !["", ".gz"].some((ext) => existsSync(path.join(opts.languageData!, `${lang}.traineddata${ext}`))),
+      );
+      if (missing.length > 0) {
+        throw unrecoverable(
+          "internal",
+          `OCR language data for ${missing.join(", ")} is missing from ${opts.languageData} (OCR_LANGUAGE_DATA).`,
+        );
+      }
+      this.dataDir = opts.languageData;
+    } else {
+      this.dataDir = opts.dataDir ?? path.join(os.tmpdir(), "academic-assist-tessdata", DATA_VARIANT);
+      ensureLanguageData(this.dataDir, opts.languages);
+    }
   }
 
   private spawn(): Promise<Worker> {
     const worker = createWorker(this.opts.languages.join("+"), 1, {
-      // Never used (the data is in the cache folder), but without it tesseract.js goes to a CDN.
-      langPath: path.dirname(languageDataFile(this.opts.languages[0] ?? "eng")),
+      // Shipped data: never used (it is in the cache folder), but without it tesseract.js goes to
+      // a CDN. Operator data: `<lang>.traineddata` is found as the cache, `.gz` through langPath.
+      langPath: this.opts.languageData ?? path.dirname(languageDataFile(this.opts.languages[0] ?? "eng")),
       cachePath: this.dataDir,
       cacheMethod: "readOnly",
       gzip: true,

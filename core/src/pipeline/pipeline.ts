@@ -105,6 +105,7 @@ export async function processDocument(
         pageTimeoutMs: app.config.OCR_PAGE_TIMEOUT_S * 1000,
         maxImagePixels: app.config.MAX_IMAGE_PIXELS,
         dataDir: path.join(app.config.dataDir, "tessdata"),
+        ...(app.config.OCR_LANGUAGE_DATA ? { languageData: app.config.OCR_LANGUAGE_DATA } : {}),
       },
       signal: ctx.signal,
       onProgress: (done, total, stage) => {
