@@ -98,7 +98,7 @@ describe.skipIf(!hasCorpus)("section trees of corpus papers", () => {
     expect(sections.find((s) => s.number === "3")!.children.map((c) => c.page)).toEqual([2, 3, 3]);
   });
 
-  it("when appendices follow the references, then they are lettered sections with their wrapped titles", async () => {
+  it("when appendices follow the references, then they are lettered sections with their wrapped titles and B.1-style subsections", async () => {
     const sections = await sectionsOf("papers/2023.eacl-main.121.pdf");
 
     const appendices = sections.filter((s) => s.number && /^[A-Z]$/.test(s.number));
@@ -107,6 +107,12 @@ describe.skipIf(!hasCorpus)("section trees of corpus papers", () => {
       title: "Bootstrap analysis of inter-annotator variance",
       page: 14,
     });
+    // Appendix B's subsections nest under it, numbered B.1 … B.3.
+    expect(appendices[1]!.children.map((c) => `${c.number} ${c.title}`)).toEqual([
+      "B.1 FINE-grained evaluations of SQuALITY",
+      "B.2 COARSE-grained evaluation of PubMed",
+      "B.3 Crowdworkers or expert annotators?",
+    ]);
     expect(outline(sections).slice(0, 4)).toEqual([
       "Abstract",
       "1 Introduction",

@@ -9,6 +9,8 @@ const NAMED_SECTION =
 const NUMBERED = /^((?:\d{1,2})(?:\.\d{1,2}){0,3})(?:\.\s*|\s+)(\S.*)$/u;
 // "C Additional Survey Statistics": an appendix, after the references.
 const APPENDIX = /^([A-H])\s+(\p{Lu}[^\s]*(?:\s+\S+){0,10})$/u;
+// "B.1 Annotation Guidelines": a subsection of appendix B.
+const APPENDIX_SUB = /^([A-H])\.(\d{1,2})(?:\.\s*|\s+)(\p{Lu}[^\s]*(?:\s+\S+){0,11})$/u;
 // "第3章" (a thesis chapter), its title on the same line or the next.
 const CHAPTER = /^第\s*(\d{1,2})\s*章\s*(.*)$/u;
 const SMALL_WORDS = new Set([
@@ -113,6 +115,7 @@ function findHeadings(pages: readonly PageLayout[]): FlatHeading[] {
   let numberedSeen = false;
   let backMatter = false;
   let lastAppendix = 0;
+  let lastAppendixSub = 0;
   let last: number[] = [];
   const headingKeys = new Set<string>();
   // Headings of one level share a size: a smaller "3. History of LSTM" in a figure is not section 3.
@@ -186,6 +189,31 @@ function findHeadings(pages: readonly PageLayout[]): FlatHeading[] {
         if (/^(references|bibliography|appendi|参考文献|付録)/i.test(parts.title)) backMatter = true;
         continue;
       }
+      // "B.1 …" under appendix B: subsections numbered on from 1, set like numbered subsections.
+      const sub = lastAppendix > 0 ? APPENDIX_SUB.exec(text) : null;
+      if (sub) {
+        const [, letter, n, title] = sub as unknown as [string, string, string, string];
+        const size = levelSize.get(2) ?? levelSize.get(1) ?? body;
+        if (
+          letter.charCodeAt(0) === lastAppendix &&
+          Number(n) > lastAppendixSub &&
+          Number(n) <= lastAppendixSub + 2 &&
+          line.size >= size - 0.3 &&
+          !/[.:;,]$/.test(title)
+        ) {
+          lastAppendixSub = Number(n);
+          push(
+            {
+              title: withContinuation(title, lines.slice(i, i + 3), body, () => i++),
+              number: `${letter}.${n}`,
+              level: 2,
+              page: pi + 1,
+            },
+            i,
+          );
+          continue;
+        }
+      }
       // Appendices after the references: "B ITERATIVE DESIGN", "C Additional Survey Statistics",
       // set like the numbered sections (reference entries are not), letters running forward.
       const appendix = backMatter && numberedSeen ? APPENDIX.exec(text) : null;
@@ -196,6 +224,7 @@ function findHeadings(pages: readonly PageLayout[]): FlatHeading[] {
         const set = line.size >= size - 0.3 && (emphasised || title === title.toUpperCase());
         if (set && code > lastAppendix && code <= Math.max(lastAppendix, 64) + 3 && !/[.:;,]$/.test(title)) {
           lastAppendix = code;
+          lastAppendixSub = 0;
           push(
             {
               title: withContinuation(title, lines.slice(i, i + 3), body, () => i++),
