@@ -1,6 +1,6 @@
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { missingLanguageData } from "./extraction/language-data.ts";
 
 /**
  * Configuration shared by the server and the worker, parsed once at boot from the environment.
@@ -161,9 +161,9 @@ export function finish<T extends z.infer<typeof CoreConfigSchema>>(data: T): T &
 /** OCR reads English and Japanese: a replacement data folder must hold both, checked at start. */
 function ocrDataProblems(dir: string | undefined): string[] {
   if (!dir) return [];
-  return ["eng", "jpn"]
-    .filter((lang) => !["", ".gz"].some((ext) => existsSync(path.join(dir, `${lang}.traineddata${ext}`))))
-    .map((lang) => `  - OCR_LANGUAGE_DATA: no ${lang}.traineddata (or .gz) in ${path.resolve(dir)}`);
+  return missingLanguageData(dir, ["eng", "jpn"]).map(
+    (lang) => `  - OCR_LANGUAGE_DATA: no ${lang}.traineddata (or .gz) in ${path.resolve(dir)}`,
+  );
 }
 
 /** Contradictory or incomplete production-store settings, one line each (values never echoed). */

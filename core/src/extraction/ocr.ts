@@ -7,6 +7,7 @@ import type { TextSpan } from "@academic-assist/sdk/contract";
 import { createWorker, type Worker } from "tesseract.js";
 import { unrecoverable } from "../errors/app-error.ts";
 import { estimateSkew, fromStraightened } from "./deskew.ts";
+import { missingLanguageData } from "./language-data.ts";
 import { decodeImage, toPgm, type GrayBitmap } from "./raster.ts";
 import { isCjk, normalizeText } from "./text-normalize.ts";
 import type { LayoutLine, PageLayout } from "./types.ts";
@@ -99,11 +100,7 @@ export class OcrPool {
 
   constructor(private readonly opts: OcrPoolOptions) {
     if (opts.languageData) {
-      // tesseract.js never settles when a language file is missing: say so here instead.
-      const missing = opts.languages.filter(
-        (lang) =>
-          !["", ".gz"].some((ext) => existsSync(path.join(opts.languageData!, `${lang}.traineddata${ext}`))),
-      );
+      const missing = missingLanguageData(opts.languageData, opts.languages);
       if (missing.length > 0) {
         throw unrecoverable(
           "internal",
