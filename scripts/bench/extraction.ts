@@ -38,8 +38,7 @@ import {
   type GrayBitmap,
   type OcrLanguage,
 } from "../../core/src/extraction/index.ts";
-import { estimateSkew } from "../../core/src/extraction/deskew.ts";
-import { languageDataFile, MIN_ROTATION, OcrPool } from "../../core/src/extraction/ocr.ts";
+import { languageDataFile, OcrPool, skewToUndo } from "../../core/src/extraction/ocr.ts";
 import { decodeImage } from "../../core/src/extraction/raster.ts";
 import { createWorker } from "tesseract.js";
 
@@ -157,8 +156,8 @@ const charsOf = (text: string) => text.replace(/\s+/g, "").length;
  * inside tesseract.js (recognition skipped), as a PGM for the CLI. A straight page is unchanged.
  */
 async function straightened(bitmap: GrayBitmap, file: string): Promise<string> {
-  const skew = estimateSkew(bitmap.gray, bitmap.width, bitmap.height, bitmap.dpi ?? 300);
-  if (Math.abs(skew) < MIN_ROTATION) return file;
+  const skew = skewToUndo(bitmap);
+  if (skew === 0) return file;
   const worker = await createWorker("eng", 1, {
     langPath: path.dirname(languageDataFile("eng")),
     cacheMethod: "none",

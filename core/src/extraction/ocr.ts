@@ -208,7 +208,13 @@ export class OcrPool {
 }
 
 /** Below this (about 0.1°) a page is taken as straight: turning it would only blur it. */
-export const MIN_ROTATION = 0.0017;
+const MIN_ROTATION = 0.0017;
+
+/** The skew (radians) OCR undoes before reading a bitmap: 0 for a page within 0.1° of level. */
+export function skewToUndo(bitmap: GrayBitmap): number {
+  const skew = estimateSkew(bitmap.gray, bitmap.width, bitmap.height, bitmap.dpi ?? 300);
+  return Math.abs(skew) >= MIN_ROTATION ? skew : 0;
+}
 
 type PointMap = (x: number, y: number) => [number, number];
 
@@ -232,8 +238,8 @@ async function prepare(image: GrayBitmap | Uint8Array): Promise<Prepared> {
   const straight: PointMap = (x, y) => [x, y];
   if (!bitmap) return { bytes: image as Uint8Array, dpi: null, rotate: 0, map: straight };
   const { width, height } = bitmap;
-  const skew = estimateSkew(bitmap.gray, width, height, bitmap.dpi ?? 300);
-  const turn = Math.abs(skew) >= MIN_ROTATION;
+  const skew = skewToUndo(bitmap);
+  const turn = skew !== 0;
   return {
     bytes: toPgm(bitmap),
     dpi: bitmap.dpi,
