@@ -11,6 +11,7 @@ export * from "./services/access.ts";
 export * from "./services/cost.ts";
 export * from "./services/templates.ts";
 export * from "./wiring.ts";
+export { mkdirPrivateSync, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./adapters/private-files.ts";
 export { BUILT_IN_TEMPLATES, customTemplateSpec, getTemplate, parseSkeleton } from "./notes/index.ts";
 export { askLibrary, type AskDeps, type AskInput } from "./llm/ask-library.ts";
 export { ANSWER_TEMPLATE, saveAnswerAsNote } from "./notes/answer-note.ts";

@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import {
   Fts5SearchIndex,
@@ -7,6 +6,7 @@ import {
   SqliteJobQueue,
   SqliteRepositories,
 } from "./adapters/index.ts";
+import { mkdirPrivateSync, tightenSync, tightenTreeSync, type Tightened } from "./adapters/private-files.ts";
 import type { LlmProviderName, ProjectLlm } from "@academic-assist/sdk/contract";
 import { missingLlmVariables, type CoreConfig } from "./config.ts";
 import type { ProjectRecord } from "./domain/records.ts";
@@ -60,11 +60,33 @@ export function localPaths(dataDir: string) {
     blobs: path.join(dataDir, "blobs"),
     secret: path.join(dataDir, "secret.key"),
     discovery: path.join(dataDir, "local-server.json"),
+    /** tesseract's language data, copied from the installed packages on first OCR. */
+    tessdata: path.join(dataDir, "tessdata"),
   };
 }
 
+/**
+ * Makes DATA_DIR owner-only: the folder itself 0700, and our own files in it (the SQLite stores
+ * with their -wal/-shm, the secret, the discovery file, OCR language data) 0600 / 0700 where an
+ * older version, or the umask, left them readable by others. Only paths we make are touched
+ * (never everything under a DATA_DIR someone pointed at a shared folder); the blob folder is
+ * narrowed by the blob store's own sweep.
+ */
+export function secureDataDir(dataDir: string): Tightened {
+  mkdirPrivateSync(dataDir);
+  const paths = localPaths(dataDir);
+  const into = tightenSync(dataDir);
+  for (const db of [paths.metadata, paths.queue, paths.events, paths.search]) {
+    for (const file of [db, `${db}-wal`, `${db}-shm`, `${db}-journal`]) tightenSync(file, into);
+  }
+  tightenSync(paths.secret, into);
+  tightenSync(paths.discovery, into);
+  tightenTreeSync(paths.tessdata, into);
+  return into;
+}
+
 export async function createContext(config: CoreConfig, logger: Logger): Promise<AppContext> {
-  mkdirSync(config.dataDir, { recursive: true });
+  const tightened = secureDataDir(config.dataDir);
   const paths = localPaths(config.dataDir);
   // Each port independently: a production store when its variables are set, else the embedded one.
   // Production adapters are imported only when chosen, so local mode never loads their drivers.
@@ -75,7 +97,8 @@ export async function createContext(config: CoreConfig, logger: Logger): Promise
   };
   try {
     const repos = keep(await openRepositories(config, paths.metadata));
-    const blobs = await openBlobStore(config, paths.blobs);
+    const blobs = await openBlobStore(config, paths.blobs, logger, tightened);
+    reportTightened(config.dataDir, tightened, logger);
     const redis = redisConnection(config);
     const adapterLogger = logger.child({ component: "redis" });
     const queue = keep(
@@ -124,6 +147,23 @@ export async function createContext(config: CoreConfig, logger: Logger): Promise
   }
 }
 
+/** One log line for what {@link secureDataDir} and the blob sweep narrowed (paths relative to DATA_DIR). */
+function reportTightened(dataDir: string, tightened: Tightened, logger: Logger): void {
+  const relative = (paths: string[]) => paths.slice(0, 10).map((p) => path.relative(dataDir, p) || ".");
+  if (tightened.changed.length > 0) {
+    logger.info(
+      { count: tightened.changed.length, paths: relative(tightened.changed) },
+      "DATA_DIR: made files 0600 and folders 0700 that an older version had left readable by others",
+    );
+  }
+  if (tightened.failed.length > 0) {
+    logger.warn(
+      { count: tightened.failed.length, paths: relative(tightened.failed) },
+      "DATA_DIR: could not make these owner-only (owned by another user?); other accounts on this machine may read them",
+    );
+  }
+}
+
 /** Which adapter serves each port, for logs and /readyz (never a URL: they may hold credentials). */
 export function describeStores(config: CoreConfig): AppContext["stores"] {
   const redis = Boolean(config.REDIS_URL ?? config.REDIS_HOST);
@@ -142,8 +182,25 @@ async function openRepositories(config: CoreConfig, file: string): Promise<Repos
   return openMongoRepositories({ url: config.MONGODB_URL, dbName: config.MONGODB_DB });
 }
 
-async function openBlobStore(config: CoreConfig, folder: string): Promise<BlobStore> {
-  if (!config.S3_BUCKET_NAME) return new LocalDiskBlobStore(folder);
+async function openBlobStore(
+  config: CoreConfig,
+  folder: string,
+  logger: Logger,
+  tightened: Tightened,
+): Promise<BlobStore> {
+  if (!config.S3_BUCKET_NAME) {
+    const store = new LocalDiskBlobStore(folder);
+    const swept = await store.sweep();
+    tightened.changed.push(...swept.tightened.changed);
+    tightened.failed.push(...swept.tightened.failed);
+    if (swept.removedTempFiles > 0 || swept.removedFolders > 0) {
+      logger.info(
+        { component: "blobs", tempFiles: swept.removedTempFiles, folders: swept.removedFolders },
+        "removed unfinished uploads and empty folders left by an earlier run",
+      );
+    }
+    return store;
+  }
   const { openS3BlobStore } = await import("./adapters/s3/index.ts");
   return openS3BlobStore({
     bucket: config.S3_BUCKET_NAME,

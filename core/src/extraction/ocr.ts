@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import v8 from "node:v8";
 import type { TextSpan } from "@academic-assist/sdk/contract";
 import { createWorker, type Worker } from "tesseract.js";
+import { mkdirPrivateSync, PRIVATE_FILE_MODE } from "../adapters/private-files.ts";
 import { unrecoverable } from "../errors/app-error.ts";
 import { estimateSkew, fromStraightened } from "./deskew.ts";
 import { missingLanguageData } from "./language-data.ts";
@@ -72,12 +73,13 @@ export function languageDataFile(lang: OcrLanguage): string {
  * Written via rename so that concurrent extraction processes never see half a file.
  */
 function ensureLanguageData(dir: string, languages: OcrLanguage[]): void {
-  mkdirSync(dir, { recursive: true });
+  // Under DATA_DIR, owner-only like everything else there.
+  mkdirPrivateSync(dir);
   for (const lang of languages) {
     const target = path.join(dir, `${lang}.traineddata`);
     if (existsSync(target)) continue;
     const tmp = `${target}.${process.pid}.tmp`;
-    writeFileSync(tmp, readFileSync(languageDataFile(lang)));
+    writeFileSync(tmp, readFileSync(languageDataFile(lang)), { mode: PRIVATE_FILE_MODE });
     renameSync(tmp, target);
   }
 }

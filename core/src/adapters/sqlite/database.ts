@@ -1,6 +1,6 @@
 import BetterSqlite3 from "better-sqlite3";
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { createPrivateFileSync, mkdirPrivateSync, tightenSync } from "../private-files.ts";
 
 /** A better-sqlite3 connection. Re-exported so callers never import the driver's namespace themselves. */
 export type Database = BetterSqlite3.Database;
@@ -8,9 +8,15 @@ export type Database = BetterSqlite3.Database;
 /**
  * Opens (creating it and its folder if needed) a SQLite file configured for sharing between the server
  * and the worker processes: WAL journal, 5 s busy timeout, foreign keys on, `synchronous = NORMAL`.
+ * The file is owner-only (0600), and so are its `-wal` and `-shm` (SQLite gives them the database
+ * file's mode); files an older version left more open are narrowed to 0600.
  */
 export function openDatabase(file: string): Database {
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  if (file !== ":memory:") {
+    mkdirPrivateSync(dirname(file));
+    createPrivateFileSync(file);
+    for (const own of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) tightenSync(own);
+  }
   const db = new BetterSqlite3(file);
   // The busy timeout must come first: switching to WAL takes a lock another process may hold.
   db.pragma("busy_timeout = 5000");
