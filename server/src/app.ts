@@ -87,6 +87,13 @@ export function createApp(deps: ServerDeps): {
       maxAge: 600,
     }),
   );
+  // Answers under /api/v1 are one user's data, or carry a token (login): no browser or proxy may
+  // keep a copy. Set before any route so problem answers (401, 404, 500) carry it too. /healthz,
+  // /readyz and /metrics are left cacheable: they hold no user data.
+  server.use("/api/v1", (_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  });
   const metrics = new HttpMetrics();
   server.use(metrics.middleware());
   healthRoutes(server, app, metrics, { role: config.SERVICE, upstreams: config.upstreams });
@@ -105,6 +112,18 @@ export function createApp(deps: ServerDeps): {
     logger: app.logger,
   });
   const documents = new DocumentService(app, access);
+  metrics.add(
+    "academic_assist_uploads_in_progress",
+    "gauge",
+    "Uploads being received now (each holds a temp file until it settles).",
+    () => [{ value: documents.uploads.inProgress }],
+  );
+  metrics.add(
+    "academic_assist_uploads_total",
+    "counter",
+    "Uploads settled, by outcome: stored, duplicate, or the error code that refused them.",
+    () => [...documents.uploads.outcomes].map(([outcome, value]) => ({ labels: { outcome }, value })),
+  );
   const authMw = requireAuth(passport, auth);
 
   let close = () => {};

@@ -1,8 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { localPaths, newId, nowIso, type AppContext } from "@academic-assist/core";
+import {
+  localPaths,
+  mkdirPrivateSync,
+  newId,
+  nowIso,
+  PRIVATE_FILE_MODE,
+  type AppContext,
+} from "@academic-assist/core";
 import type { ServerConfig } from "./config.ts";
 import type { AuthService } from "./modules/auth/auth.service.ts";
 
@@ -22,9 +29,9 @@ export function resolveSecret(config: ServerConfig): string {
   const file = localPaths(config.dataDir).secret;
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   const secret = randomBytes(48).toString("base64url");
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirPrivateSync(path.dirname(file));
   try {
-    writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
+    writeFileSync(file, secret + "\n", { mode: PRIVATE_FILE_MODE, flag: "wx" });
   } catch (e) {
     // Another process on the same DATA_DIR (a split role) made it first: use theirs.
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
@@ -49,8 +56,10 @@ function readDiscovery(config: ServerConfig): Discovery | null {
 function writeDiscovery(config: ServerConfig, d: Discovery): void {
   for (const file of discoveryFiles(config)) {
     try {
-      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      writeFileSync(file, JSON.stringify(d, null, 2) + "\n", { mode: 0o600 });
+      mkdirPrivateSync(path.dirname(file));
+      writeFileSync(file, JSON.stringify(d, null, 2) + "\n", { mode: PRIVATE_FILE_MODE });
+      // The mode above applies only to a new file: an older one may be more open. It holds a token.
+      chmodSync(file, PRIVATE_FILE_MODE);
     } catch {
       // The XDG copy is a convenience; DATA_DIR's copy is the one that matters.
     }

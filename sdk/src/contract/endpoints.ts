@@ -232,7 +232,7 @@ export const endpoints = {
       202: ok(D.DocumentUploadResult, "Accepted: processing queued"),
       200: ok(D.DocumentUploadResult, "The same file is already in this project"),
     },
-    errors: [403, 404, 413, 415],
+    errors: [403, 404, 413, 415, 422],
   }),
   "documents.list": endpoint({
     id: "documents.list",
@@ -277,7 +277,13 @@ export const endpoints = {
     auth: true,
     summary: "Download the original file",
     params: D.DocumentIdParams,
-    responses: { 200: { description: "The file's bytes", contentType: "application/octet-stream" } },
+    responses: {
+      200: {
+        description:
+          "The file's bytes, typed as sniffed at upload (application/pdf, image/png, image/jpeg, image/tiff), as an attachment",
+        contentType: "application/octet-stream",
+      },
+    },
     errors: [404],
   }),
   "documents.delete": endpoint({

@@ -4,6 +4,7 @@ import { Router, type RequestHandler } from "express";
 import type { Area } from "../config.ts";
 import { areaOf } from "../http/areas.ts";
 import { expressPath } from "../http/endpoint.ts";
+import { MULTIPART_OVERHEAD_BYTES } from "../modules/documents/upload-body.ts";
 import { proxyTo, Upstream } from "./proxy.ts";
 
 /**
@@ -23,7 +24,7 @@ export function gatewayRoutes(deps: {
     // Multipart framing (boundaries, part headers) comes on top of the file; the role counts the file.
     bytes:
       deps.maxUploadMb * 1024 * 1024 +
-      (String(req.headers["content-type"]).startsWith("multipart/") ? 64 * 1024 : 0),
+      (String(req.headers["content-type"]).startsWith("multipart/") ? MULTIPART_OVERHEAD_BYTES : 0),
     detail: `The file is larger than the limit of ${deps.maxUploadMb} MB.`,
   });
   const upstreams = new Map<Area, Upstream>();

@@ -1,4 +1,4 @@
-import { Histogram } from "@academic-assist/core";
+import { Histogram, renderSamples } from "@academic-assist/core";
 import type { RequestHandler } from "express";
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -10,6 +10,23 @@ export class HttpMetrics {
     "HTTP request latency.",
     BUCKETS,
   );
+
+  private readonly extra: {
+    name: string;
+    type: "gauge" | "counter";
+    help: string;
+    read: () => { labels?: Record<string, string>; value: number }[];
+  }[] = [];
+
+  /** Adds a gauge or counter whose samples are read at each scrape. */
+  add(
+    name: string,
+    type: "gauge" | "counter",
+    help: string,
+    read: () => { labels?: Record<string, string>; value: number }[],
+  ): void {
+    this.extra.push({ name, type, help, read });
+  }
 
   middleware(): RequestHandler {
     return (req, res, next) => {
@@ -31,6 +48,9 @@ export class HttpMetrics {
   }
 
   render(): string {
-    return this.histogram.render().join("\n");
+    return [
+      ...this.histogram.render(),
+      ...this.extra.flatMap((m) => renderSamples(m.name, m.type, m.help, m.read())),
+    ].join("\n");
   }
 }

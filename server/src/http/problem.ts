@@ -58,6 +58,8 @@ export function sendProblem(req: Request, res: Response, error: AppError): void 
     res.end();
     return;
   }
+  // The client is gone (an upload it cut off): there is nobody to answer.
+  if (res.destroyed || req.socket.destroyed) return;
   if (error.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="academic-assist"');
   if (error.status === 413) res.setHeader("Connection", "close");
   res.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));

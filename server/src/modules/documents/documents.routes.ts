@@ -5,6 +5,7 @@ import { toDocumentDto, toJobDto } from "../../http/dto.ts";
 import { register } from "../../http/endpoint.ts";
 import type { ProjectCleanup } from "../projects/project-cleanup.ts";
 import type { DocumentService } from "./documents.service.ts";
+import { attachmentDisposition } from "./filename.ts";
 
 export function documentRoutes(
   router: Router,
@@ -71,10 +72,12 @@ export function documentRoutes(
     const doc = await access.document(user.id, params.documentId);
     const stream = await app.blobs.get(doc.blobKey);
     res.status(200);
+    // The type the bytes were sniffed as at upload, never one guessed from the uploader's file name
+    // (`res.attachment()` would: a PDF named evil.html would be served as text/html).
     res.setHeader("Content-Type", doc.mediaType);
     res.setHeader("Content-Length", String(doc.byteSize));
     res.setHeader("X-Content-Type-Options", "nosniff");
-    res.attachment(doc.filename);
+    res.setHeader("Content-Disposition", attachmentDisposition(doc.filename));
     await pipeline(stream, res);
     return null;
   });

@@ -1,6 +1,6 @@
-import type { Readable } from "node:stream";
 import {
   AppError,
+  isAppError,
   newId,
   nowIso,
   type Access,
@@ -9,57 +9,20 @@ import {
   type JobRecord,
 } from "@academic-assist/core";
 import type { Request } from "express";
-import busboy from "busboy";
+import { cleanFilename } from "./filename.ts";
+import { interrupted, MULTIPART_OVERHEAD_BYTES, UploadBody } from "./upload-body.ts";
 import { inspectUpload } from "./upload-stream.ts";
 
 const EMPTY_METADATA = { title: null, authors: [], abstract: null, doi: null, year: null, language: null };
 
-/** Display names only: control characters and path parts removed; never used to build a path. */
-export function cleanFilename(name: string | undefined): string {
-  const base = (name ?? "").split(/[\\/]/).pop() ?? "";
-
-  const cleaned = base
-    .normalize("NFC")
-    .replace(/\p{Cc}/gu, "")
-    .trim()
-    .slice(0, 255);
-  return cleaned || "document";
-}
-
-/** The file part of a multipart request, as a stream, without buffering it. */
-function multipartFile(req: Request): Promise<{ stream: Readable; filename: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    let bb: busboy.Busboy;
-    try {
-      bb = busboy({ headers: req.headers, limits: { files: 1, fields: 10, fieldSize: 4096 } });
-    } catch (e) {
-      reject(new AppError("validation_failed", `Malformed multipart request: ${(e as Error).message}`));
-      return;
-    }
-    let found = false;
-    bb.on("file", (name, stream, info) => {
-      if (name !== "file" || found) {
-        stream.resume();
-        return;
-      }
-      found = true;
-      resolve({ stream, filename: info.filename });
-    });
-    bb.on("error", (e: Error) => {
-      reject(new AppError("validation_failed", `Malformed multipart request: ${e.message}`));
-    });
-    bb.on("close", () => {
-      if (!found) reject(new AppError("validation_failed", "The multipart request has no `file` part."));
-    });
-    req.on("aborted", () => {
-      reject(new AppError("upload_incomplete", "The upload was interrupted."));
-    });
-    req.pipe(bb);
-  });
-}
-
 /** Upload intake: streamed to the blob store, checked, deduplicated, then processing is queued. */
 export class DocumentService {
+  /**
+   * For /metrics: uploads not settled yet (a count that never goes down is a leak), and settled
+   * ones by outcome (`stored`, `duplicate`, or the refusing error's code).
+   */
+  readonly uploads = { inProgress: 0, outcomes: new Map<string, number>() };
+
   constructor(
     private readonly app: AppContext,
     private readonly access: Access,
@@ -71,41 +34,78 @@ export class DocumentService {
     filenameParam: string | undefined,
     req: Request,
   ): Promise<{ document: DocumentRecord; job: JobRecord | null; duplicate: boolean }> {
-    await this.access.project(userId, projectId, "editor");
-    const maxBytes = this.app.config.MAX_UPLOAD_MB * 1024 * 1024;
-    const declared = req.headers["content-length"] ? Number(req.headers["content-length"]) : undefined;
     const multipart = Boolean(req.is("multipart/form-data"));
+    // Before the first await: a client that hangs up while access is checked must still end this
+    // request, and no stream of it may ever be without an error listener.
+    const body = new UploadBody(req, {
+      multipart,
+      maxBodyBytes: this.maxBytes() + (multipart ? MULTIPART_OVERHEAD_BYTES : 0),
+      tooLarge: () => this.tooLarge(),
+    });
+    this.uploads.inProgress++;
+    let outcome = "internal";
+    try {
+      const result = await this.receive(userId, projectId, filenameParam, req, body);
+      outcome = result.duplicate ? "duplicate" : "stored";
+      return result;
+    } catch (e) {
+      if (isAppError(e)) outcome = e.code;
+      body.abandon(isAppError(e) ? e : undefined);
+      throw e;
+    } finally {
+      this.uploads.inProgress--;
+      this.uploads.outcomes.set(outcome, (this.uploads.outcomes.get(outcome) ?? 0) + 1);
+    }
+  }
+
+  private maxBytes(): number {
+    return this.app.config.MAX_UPLOAD_MB * 1024 * 1024;
+  }
+
+  private tooLarge(): AppError {
+    return new AppError(
+      "payload_too_large",
+      `The file is larger than the limit of ${this.app.config.MAX_UPLOAD_MB} MB.`,
+    );
+  }
+
+  private async receive(
+    userId: string,
+    projectId: string,
+    filenameParam: string | undefined,
+    req: Request,
+    body: UploadBody,
+  ): Promise<{ document: DocumentRecord; job: JobRecord | null; duplicate: boolean }> {
+    await this.access.project(userId, projectId, "editor");
+    const maxBytes = this.maxBytes();
+    const declared = req.headers["content-length"] ? Number(req.headers["content-length"]) : undefined;
     // Refuse before reading a byte when the declared size already says no.
-    if (declared !== undefined && declared > maxBytes + (multipart ? 64 * 1024 : 0)) {
-      throw new AppError(
-        "payload_too_large",
-        `The file is larger than the limit of ${this.app.config.MAX_UPLOAD_MB} MB.`,
-      );
+    if (declared !== undefined && declared > maxBytes + (body.multipart ? MULTIPART_OVERHEAD_BYTES : 0)) {
+      throw this.tooLarge();
     }
 
-    let source: AsyncIterable<Uint8Array>;
-    let filename: string | undefined = filenameParam;
-    let expectedBytes: number | undefined;
-    if (multipart) {
-      const part = await multipartFile(req);
-      source = part.stream;
-      filename = part.filename ?? filenameParam;
-    } else {
-      source = req;
-      expectedBytes = declared;
-    }
-
+    const file = await body.open();
+    const filename = file.filename ?? filenameParam;
     const id = newId("doc");
     const blobKey = `documents/${id}/original`;
-    const inspected = inspectUpload(source, { maxBytes, expectedBytes, maxPages: this.app.config.MAX_PAGES });
+    const inspected = inspectUpload(file.source, {
+      maxBytes,
+      expectedBytes: body.multipart ? undefined : declared,
+      maxPages: this.app.config.MAX_PAGES,
+    });
     try {
       await this.app.blobs.put(blobKey, inspected.stream);
     } catch (e) {
-      if (e instanceof AppError) throw e;
-      // A client that hangs up mid-upload surfaces as a stream error here.
-      throw new AppError("upload_incomplete", "The upload was interrupted before the whole file arrived.", {
-        cause: e,
-      });
+      if (isAppError(e)) throw e;
+      // A disk error is an AppError already; anything else is the body breaking off.
+      throw body.error ?? interrupted(e);
+    }
+    try {
+      // A multipart file part can be whole while the form around it is cut short.
+      await body.complete();
+    } catch (e) {
+      await this.app.blobs.delete(blobKey);
+      throw e;
     }
 
     const at = nowIso();

@@ -67,7 +67,7 @@ export function llmRoutes(
     const controller = new AbortController();
     res.status(200);
     res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
-    res.setHeader("Cache-Control", "no-cache, no-transform");
+    res.setHeader("Cache-Control", "no-store, no-transform");
     res.setHeader("X-Accel-Buffering", "no");
     res.flushHeaders();
     res.on("close", () => controller.abort());
