@@ -11,7 +11,7 @@ export const CoreConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   /** Signs session JWTs; at least 32 characters. Local mode generates and keeps one in DATA_DIR when unset. */
   SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
-  /** `development` logs pretty, `production` logs JSON and requires SECRET_KEY. */
+  /** `development` logs pretty, `production` logs JSON and requires SECRET_KEY (server roles). */
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** pino level. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -142,12 +142,21 @@ export function parseCoreConfig(env: Record<string, string | undefined>): CoreCo
   return finish(parsed.data);
 }
 
-export function finish<T extends z.infer<typeof CoreConfigSchema>>(data: T): T & { dataDir: string } {
+export function finish<T extends z.infer<typeof CoreConfigSchema>>(
+  data: T,
+  options: {
+    /**
+     * Whether this process signs or verifies tokens (the server roles). The worker does neither, so
+     * it does not need SECRET_KEY in production and a deployment need not hand it the key.
+     */
+    usesSecretKey?: boolean;
+  } = {},
+): T & { dataDir: string } {
   const problems: string[] = [];
   problems.push(...storeProblems(data));
   problems.push(...llmProblems(data));
   problems.push(...ocrDataProblems(data.OCR_LANGUAGE_DATA));
-  if (data.NODE_ENV === "production" && !data.SECRET_KEY) {
+  if ((options.usesSecretKey ?? true) && data.NODE_ENV === "production" && !data.SECRET_KEY) {
     problems.push("  - SECRET_KEY: required when NODE_ENV=production");
   }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));

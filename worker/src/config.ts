@@ -28,6 +28,22 @@ export const WorkerConfigSchema = CoreConfigSchema.extend({
   METRICS_CLOUDWATCH_INTERVAL_S: z.coerce.number().int().min(5).max(3600).default(60),
   /** Interface the metrics listener binds (0.0.0.0 in a container). */
   WORKER_METRICS_HOST: z.string().default("127.0.0.1"),
+  /**
+   * On SIGTERM the worker stops taking jobs and waits this many seconds for running ones before it
+   * gives them up (they are delivered again). Keep it below the platform's grace period: ECS
+   * `stopTimeout` (the CDK app sets 100 s under 120 s), compose `stop_grace_period`.
+   */
+  WORKER_DRAIN_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
+   * The ECS container agent's endpoint, injected by ECS into every container of a task. When set,
+   * the worker asks for scale-in protection while it has jobs in flight (task-protection.ts).
+   */
+  ECS_AGENT_URI: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * How long one scale-in protection lasts (ECS allows 1–2880). It bounds how long a deployment or a
+   * scale-in waits for a busy worker; jobs still running after it are drained on SIGTERM as usual.
+   */
+  WORKER_TASK_PROTECTION_MINUTES: z.coerce.number().int().min(1).max(2880).default(30),
 });
 
 export type WorkerConfig = ReturnType<typeof parseWorkerConfig>;
@@ -35,5 +51,6 @@ export type WorkerConfig = ReturnType<typeof parseWorkerConfig>;
 export function parseWorkerConfig(env: Record<string, string | undefined>) {
   const parsed = WorkerConfigSchema.safeParse(stripEmpty(env));
   if (!parsed.success) throw new ConfigError(formatConfigError(parsed.error));
-  return finish(parsed.data);
+  // The worker signs and verifies nothing: SECRET_KEY stays with the server roles.
+  return finish(parsed.data, { usesSecretKey: false });
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -65,6 +65,37 @@ describe("worker heartbeat", () => {
     await expect(heartbeat.beat()).resolves.toBe(false);
 
     expect(existsSync(file)).toBe(false);
+  });
+
+  it("when no file is configured, then the result is kept in memory: alive after a passing check, not after a stale or failed one", async () => {
+    let up = true;
+    heartbeat = startHeartbeat({
+      intervalMs: 60_000,
+      checkTimeoutMs: 50,
+      check: () => Promise.resolve(up),
+    });
+    await heartbeat.beat();
+    const fresh = heartbeat.alive(10_000);
+
+    up = false;
+    await heartbeat.beat();
+    const afterFailure = heartbeat.alive(10_000);
+    await new Promise((r) => setTimeout(r, 30));
+
+    expect(fresh).toBe(true);
+    // A failed check does not refresh: the last pass still counts until it is older than the limit.
+    expect(afterFailure).toBe(true);
+    expect(heartbeat.alive(20)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("when the worker stops (draining), then alive() is false at once", async () => {
+    heartbeat = startHeartbeat({ intervalMs: 60_000, check: () => Promise.resolve(true) });
+    await heartbeat.beat();
+
+    heartbeat.stop();
+
+    expect(heartbeat.alive(60_000)).toBe(false);
   });
 
   it("when the worker stops (draining), then the file is removed so the container reads unhealthy", async () => {

@@ -13,9 +13,12 @@ import { checkRegistry, createHandlers } from "./handlers.ts";
 import { JobMetrics, startMetricsServer } from "./metrics.ts";
 import { startHeartbeat, type Heartbeat } from "./heartbeat.ts";
 import { startQueueDepthPublisher } from "./queue-depth-publisher.ts";
+import { TaskProtection } from "./task-protection.ts";
 
-/** How often the worker proves it is alive (see WORKER_HEARTBEAT_FILE). */
+/** How often the worker proves it is alive (see WORKER_HEARTBEAT_FILE and /healthz). */
 const HEARTBEAT_INTERVAL_MS = 10_000;
+/** /healthz answers 503 once the last passing check is older than this (three missed beats). */
+const HEALTH_MAX_AGE_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
 async function main(): Promise<void> {
   let config;
@@ -33,12 +36,14 @@ async function main(): Promise<void> {
   const handlers = createHandlers(app);
   checkRegistry(handlers);
   const metrics = new JobMetrics();
+  let heartbeat: Heartbeat | null = null;
   const metricsServer =
     config.WORKER_METRICS_PORT === undefined
       ? null
       : await startMetricsServer(app, metrics, {
           port: config.WORKER_METRICS_PORT,
           host: config.WORKER_METRICS_HOST,
+          alive: () => heartbeat?.alive(HEALTH_MAX_AGE_MS) ?? false,
         });
   if (metricsServer) logger.info({ url: `${metricsServer.url}/metrics` }, "worker metrics listening");
 
@@ -47,6 +52,14 @@ async function main(): Promise<void> {
     indexing: config.WORKER_INDEXING_CONCURRENCY,
     llm_generation: config.WORKER_GENERATION_CONCURRENCY,
   };
+  // On ECS (the agent injects ECS_AGENT_URI): no scale-in or deployment stops a task mid-job.
+  const protection = config.ECS_AGENT_URI
+    ? new TaskProtection({
+        agentUri: config.ECS_AGENT_URI,
+        expiresInMinutes: config.WORKER_TASK_PROTECTION_MINUTES,
+        logger: logger.child({ component: "task-protection" }),
+      })
+    : null;
   const consumers: QueueConsumer[] = [];
   const consume = <Q extends QueueName>(queue: Q, handler: JobHandler<Q>) => {
     consumers.push(
@@ -56,6 +69,7 @@ async function main(): Promise<void> {
           logContext.run({ jobId: ctx.job.id }, async () => {
             const started = performance.now();
             logger.info({ queue, attempt: ctx.attempt }, "job started");
+            protection?.jobStarted();
             try {
               await handler(ctx);
               const ms = performance.now() - started;
@@ -66,6 +80,8 @@ async function main(): Promise<void> {
               metrics.observe(queue, "failed", ms / 1000);
               logger.warn({ queue, err, ms: Math.round(ms) }, "job failed");
               throw err;
+            } finally {
+              protection?.jobEnded();
             }
           }),
         { concurrency: concurrency[queue], leaseMs: config.JOB_LEASE_MS },
@@ -80,15 +96,15 @@ async function main(): Promise<void> {
   // when the first upload arrives (Node, tsx and pdf.js take 1–3 s to load).
   void prewarmExtraction(config.WORKER_PROCESSING_CONCURRENCY, config.EXTRACTION_MEMORY_MB);
 
-  let heartbeat: Heartbeat | null = null;
-  if (config.WORKER_HEARTBEAT_FILE) {
-    heartbeat = startHeartbeat({
-      file: config.WORKER_HEARTBEAT_FILE,
-      intervalMs: HEARTBEAT_INTERVAL_MS,
-      check: () => app.queue.ping(),
-      onFailure: (err) => logger.warn({ err }, "heartbeat: the queue does not answer"),
-    });
-  }
+  let stopping = false;
+  // Alive = every consumer runs and the queue answers; /healthz and the heartbeat file both say so.
+  heartbeat = startHeartbeat({
+    file: config.WORKER_HEARTBEAT_FILE,
+    intervalMs: HEARTBEAT_INTERVAL_MS,
+    check: async () =>
+      !stopping && consumers.length === Object.keys(handlers).length && (await app.queue.ping()),
+    onFailure: (err) => logger.warn({ err }, "heartbeat: the queue does not answer or a consumer stopped"),
+  });
 
   const queueDepth = config.METRICS_CLOUDWATCH_NAMESPACE
     ? startQueueDepthPublisher({
@@ -100,14 +116,14 @@ async function main(): Promise<void> {
     : null;
   void queueDepth?.publishNow();
 
-  let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "draining");
+    logger.info({ signal, deadlineS: config.WORKER_DRAIN_TIMEOUT_S }, "draining");
     heartbeat?.stop();
     queueDepth?.stop();
-    void Promise.all(consumers.map((c) => c.close(30_000)))
+    void Promise.all(consumers.map((c) => c.close(config.WORKER_DRAIN_TIMEOUT_S * 1000)))
+      .then(() => protection?.settled())
       .then(() => metricsServer?.close())
       .then(() => app.close())
       .finally(() => process.exit(0));

@@ -12,13 +12,14 @@ describe("worker metrics listener", () => {
   let app: AppContext;
   let server: { url: string; close(): Promise<void> };
   const metrics = new JobMetrics();
+  let alive = true;
 
   beforeAll(async () => {
     app = await createContext(
       parseWorkerConfig({ DATA_DIR: dataDir, LOG_LEVEL: "silent", NODE_ENV: "test" }),
       createLogger({ name: "test", level: "silent" }),
     );
-    server = await startMetricsServer(app, metrics, { port: 0, host: "127.0.0.1" });
+    server = await startMetricsServer(app, metrics, { port: 0, host: "127.0.0.1", alive: () => alive });
   });
 
   afterAll(async () => {
@@ -60,5 +61,17 @@ describe("worker metrics listener", () => {
   it("when /healthz or an unknown path is asked, then 200 and 404", async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+  });
+
+  it("when the worker is no longer alive (queue silent, consumers stopped, draining), then /healthz answers 503 and /metrics still answers", async () => {
+    alive = false;
+
+    const health = await fetch(`${server.url}/healthz`);
+    const scrape = await fetch(`${server.url}/metrics`);
+    alive = true;
+
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({ status: "unavailable" });
+    expect(scrape.status).toBe(200);
   });
 });

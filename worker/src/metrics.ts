@@ -30,11 +30,15 @@ export class JobMetrics {
   }
 }
 
-/** The worker's tiny HTTP listener: `GET /metrics` (Prometheus text) and `GET /healthz`. */
+/**
+ * The worker's tiny HTTP listener: `GET /metrics` (Prometheus text) and `GET /healthz`, which answers
+ * 200 only while `alive()` says the worker is useful — its consumers run and its queue answers
+ * (see heartbeat.ts) — and 503 otherwise, so a container health check replaces a hung worker.
+ */
 export async function startMetricsServer(
   app: AppContext,
   metrics: JobMetrics,
-  options: { port: number; host: string },
+  options: { port: number; host: string; alive: () => boolean },
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -50,7 +54,10 @@ export async function startMetricsServer(
       return;
     }
     if (req.method === "GET" && path === "/healthz") {
-      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      const ok = options.alive();
+      res
+        .writeHead(ok ? 200 : 503, { "content-type": "application/json" })
+        .end(ok ? '{"status":"ok"}' : '{"status":"unavailable"}');
       return;
     }
     res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
