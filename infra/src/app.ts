@@ -1,4 +1,5 @@
 import { Tags, type App } from "aws-cdk-lib";
+import { AtlasBackupStack } from "./atlas-backup-stack.ts";
 import { BackendStack } from "./backend-stack.ts";
 import { EdgeStack } from "./edge-stack.ts";
 import { RegistryStack } from "./registry-stack.ts";
@@ -10,6 +11,8 @@ export interface AcademicAssistStacks {
   settings: InfraSettings;
   registry: RegistryStack;
   secrets: SecretsStack;
+  /** The MongoDB Atlas backup policy (hourly, daily, point in time). */
+  atlasBackup: AtlasBackupStack;
   /** Absent when both the web ACL and CloudFront's certificate are passed as existing ARNs. */
   edge: EdgeStack | undefined;
   /** Absent when `replicaBucketArn` names an existing bucket. */
@@ -28,7 +31,7 @@ export function stackPrefix(appName: string): string {
 
 /**
  * Adds every stack of the deployment to `app`, configured from its context:
- * `<Prefix>-Registry` (ECR) and `<Prefix>-Secrets` (backend region), `<Prefix>-Edge` (WAF + CloudFront certificate,
+ * `<Prefix>-Registry` (ECR), `<Prefix>-Secrets` and `<Prefix>-AtlasBackup` (backend region), `<Prefix>-Edge` (WAF + CloudFront certificate,
  * us-east-1), `<Prefix>-Replica` (S3 replica, replica region), `<Prefix>-Backend` (the rest).
  */
 export function createStacks(
@@ -49,6 +52,13 @@ export function createStacks(
     env,
     settings,
     description: "Academic Assist: application secrets (put the real values before deploying the backend)",
+  });
+
+  const atlasBackup = new AtlasBackupStack(app, `${prefix}-AtlasBackup`, {
+    env,
+    settings,
+    description:
+      "Academic Assist: MongoDB Atlas backup policy (hourly kept 2 days, daily kept 30 days, point in time)",
   });
 
   const edge =
@@ -85,5 +95,5 @@ export function createStacks(
   });
   // Replication needs the replica bucket to exist first.
   if (replica) backend.addStackDependency(replica);
-  return { settings, registry, secrets, edge, replica, backend };
+  return { settings, registry, secrets, atlasBackup, edge, replica, backend };
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from "aws-cdk-lib";
 import * as appscaling from "aws-cdk-lib/aws-applicationautoscaling";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
 import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
@@ -31,7 +31,7 @@ import {
 } from "./queue-metrics.ts";
 import { replicaBucketName } from "./replica-stack.ts";
 import { SERVICES, UPSTREAM_VARIABLES, type ServiceName, type ServiceSpec } from "./roles.ts";
-import type { AppSecrets } from "./secrets-stack.ts";
+import { appSecretName, type AppSecrets } from "./secrets-stack.ts";
 import type { InfraSettings } from "./settings.ts";
 
 /** Header CloudFront adds and the ALB requires, so the WAF cannot be bypassed by calling the ALB directly. */
@@ -42,6 +42,24 @@ export const QUEUE_DEPTH_ALARM_THRESHOLD = 100;
 export const CPU_ALARM_PERCENT = 85;
 /** ALB 5xx responses, in percent of requests, above which the 5xx alarm fires. */
 export const HTTP_5XX_ALARM_PERCENT = 5;
+/** S3 Replication Time Control: 99.99 % of objects replicated within this (the runbook's promise). */
+export const REPLICATION_TIME_MINUTES = 15;
+/** The documents bucket's replication rule (also a dimension of its replication metrics). */
+export const REPLICATION_RULE_ID = "documents-to-replica";
+/** Port of the worker's own /healthz and /metrics inside its task (loopback only, nothing publishes it). */
+export const WORKER_METRICS_PORT = 9464;
+/**
+ * SIGTERM → SIGKILL grace of the worker: the Fargate maximum. Every scale-in and every deployment
+ * stops workers this way (unless they are protected: the worker protects itself while jobs run).
+ */
+export const WORKER_STOP_TIMEOUT_S = 120;
+/**
+ * The worker's drain deadline (WORKER_DRAIN_TIMEOUT_S): running jobs get this long to finish, then
+ * they are given back; the 20 s left before SIGKILL close the queue, the stores and the process.
+ */
+export const WORKER_DRAIN_TIMEOUT_S = 100;
+/** SIGTERM → SIGKILL grace of the server roles (in-flight requests; the ALB deregisters in 30 s). */
+export const SERVER_STOP_TIMEOUT_S = 30;
 
 export interface BackendStackProps extends StackProps {
   settings: InfraSettings;
@@ -106,14 +124,18 @@ export class BackendStack extends Stack {
       LOG_LEVEL: "info",
       REDIS_HOST: redis.group.attrPrimaryEndPointAddress,
       REDIS_PORT: redis.group.attrPrimaryEndPointPort,
+      // In-transit encryption is required on the replication group; the AUTH token is REDIS_PASSWORD.
+      REDIS_TLS: "true",
     };
     for (const spec of SERVICES) {
       const environment: Record<string, string> = { ...sharedEnv };
       const containerSecrets: Record<string, ecs.Secret> = {
-        SECRET_KEY: ecs.Secret.fromSecretsManager(secrets.secretKey),
         MONGODB_URL: ecs.Secret.fromSecretsManager(secrets.mongodbUrl),
+        REDIS_PASSWORD: ecs.Secret.fromSecretsManager(secrets.redisPassword),
       };
       if (spec.port !== null) {
+        // Every server role verifies session JWTs or the gateway's signed identities; the worker neither.
+        containerSecrets.SECRET_KEY = ecs.Secret.fromSecretsManager(secrets.secretKey);
         Object.assign(environment, {
           SERVICE: spec.name,
           PORT: String(spec.port),
@@ -128,7 +150,14 @@ export class BackendStack extends Stack {
           environment[UPSTREAM_VARIABLES[role.name]] = `http://${role.name}:${role.port}`;
         }
       }
-      if (spec.name === "worker") environment.METRICS_CLOUDWATCH_NAMESPACE = QUEUE_METRICS_NAMESPACE;
+      if (spec.name === "worker") {
+        Object.assign(environment, {
+          METRICS_CLOUDWATCH_NAMESPACE: QUEUE_METRICS_NAMESPACE,
+          // /healthz for the container health check (loopback: WORKER_METRICS_HOST stays 127.0.0.1).
+          WORKER_METRICS_PORT: String(WORKER_METRICS_PORT),
+          WORKER_DRAIN_TIMEOUT_S: String(WORKER_DRAIN_TIMEOUT_S),
+        });
+      }
       if (spec.bucket) {
         environment.S3_BUCKET_NAME = this.documents.bucketName;
         environment.S3_REGION = this.region;
@@ -160,6 +189,9 @@ export class BackendStack extends Stack {
         containerSecrets,
       );
       this.services.set(spec.name, service);
+      // The worker protects itself from scale-in while jobs run: the ECS agent's task-protection
+      // endpoint calls ecs:UpdateTaskProtection with the task role, on this cluster's tasks only.
+      if (spec.name === "worker") this.cluster.grantTaskProtection(service.taskDefinition.taskRole);
 
       // Ingress rules on the data stores only: the tasks' own groups allow all outbound.
       redis.securityGroup.addIngressRule(serviceGroup(service), ec2.Port.tcp(6379), `${spec.name} to Redis`);
@@ -212,6 +244,8 @@ export class BackendStack extends Stack {
   }
 
   private originVerify!: secretsmanager.Secret;
+  /** The documents bucket's replication destination. */
+  private replica!: s3.IBucket;
 
   service(name: ServiceName): ecs.FargateService {
     const service = this.services.get(name);
@@ -231,12 +265,12 @@ export class BackendStack extends Stack {
 
   private createDocumentsBucket(): s3.Bucket {
     const s = this.settings;
-    const replica = s.replicaBucketArn
+    const replica = (this.replica = s.replicaBucketArn
       ? s3.Bucket.fromBucketArn(this, "ReplicaBucket", s.replicaBucketArn)
       : s3.Bucket.fromBucketAttributes(this, "ReplicaBucket", {
           bucketName: replicaBucketName(s),
           region: s.replicaRegion,
-        });
+        }));
     return new s3.Bucket(this, "Documents", {
       versioned: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -252,12 +286,24 @@ export class BackendStack extends Stack {
         },
       ],
       replicationRules: [
-        { id: "documents-to-replica", priority: 1, destination: replica, deleteMarkerReplication: true },
+        {
+          id: REPLICATION_RULE_ID,
+          priority: 1,
+          destination: replica,
+          deleteMarkerReplication: true,
+          // Replication Time Control: an SLA of 15 minutes for 99.99 % of objects, and the
+          // ReplicationLatency / OperationsPendingReplication / OperationsFailedReplication metrics.
+          replicationTimeControl: s3.ReplicationTimeValue.FIFTEEN_MINUTES,
+          metrics: s3.ReplicationTimeValue.FIFTEEN_MINUTES,
+        },
       ],
     });
   }
 
-  private createRedis(): { group: elasticache.CfnReplicationGroup; securityGroup: ec2.SecurityGroup } {
+  private createRedis(): {
+    group: elasticache.CfnReplicationGroup;
+    securityGroup: ec2.SecurityGroup;
+  } {
     const s = this.settings;
     const sg = new ec2.SecurityGroup(this, "RedisSecurityGroup", {
       vpc: this.vpc,
@@ -286,6 +332,12 @@ export class BackendStack extends Stack {
       cacheSubnetGroupName: subnets.ref,
       securityGroupIds: [sg.securityGroupId],
       atRestEncryptionEnabled: true,
+      // TLS between the services and Redis, and Redis AUTH with a generated token (REDIS_PASSWORD).
+      transitEncryptionEnabled: true,
+      transitEncryptionMode: "required",
+      // A dynamic reference by name (resolved at deploy time, never in the template), to the same
+      // secret the containers read as REDIS_PASSWORD.
+      authToken: SecretValue.secretsManager(appSecretName(s.appName, "REDIS_PASSWORD")).unsafeUnwrap(),
       snapshotRetentionLimit: 7,
       snapshotWindow: "16:00-17:00",
       preferredMaintenanceWindow: "sun:18:00-sun:19:00",
@@ -355,6 +407,8 @@ export class BackendStack extends Stack {
       },
     });
     const port = spec.port;
+    // A role's own port, or the worker's loopback /healthz (alive = consumers running, queue answering).
+    const healthPort = port ?? WORKER_METRICS_PORT;
     taskDefinition.addContainer(spec.name, {
       image: ecs.ContainerImage.fromEcrRepository(repository, s.imageTag),
       environment,
@@ -362,21 +416,18 @@ export class BackendStack extends Stack {
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: spec.name }),
       portMappings:
         port === null ? [] : [{ name: "http", containerPort: port, appProtocol: ecs.AppProtocol.http }],
-      healthCheck:
-        port === null
-          ? undefined
-          : {
-              command: [
-                "CMD-SHELL",
-                `node -e "fetch('http://127.0.0.1:${port}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"`,
-              ],
-              interval: Duration.seconds(30),
-              timeout: Duration.seconds(5),
-              retries: 3,
-              startPeriod: Duration.seconds(60),
-            },
-      // The worker drains running jobs on SIGTERM; give it time before SIGKILL.
-      stopTimeout: Duration.seconds(spec.name === "worker" ? 120 : 30),
+      healthCheck: {
+        // The images' probe (scripts/deploy/healthcheck.mjs): plain JS, no shell, no curl needed.
+        command: ["CMD", "node", "/app/healthcheck.mjs", "http", `http://127.0.0.1:${healthPort}/healthz`],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(60),
+      },
+      // An init process (PID 1) forwards SIGTERM to node and reaps the extraction and OCR children.
+      linuxParameters: new ecs.LinuxParameters(this, `${id}Linux`, { initProcessEnabled: true }),
+      // The worker drains running jobs on SIGTERM (WORKER_DRAIN_TIMEOUT_S, shorter); then SIGKILL.
+      stopTimeout: Duration.seconds(spec.name === "worker" ? WORKER_STOP_TIMEOUT_S : SERVER_STOP_TIMEOUT_S),
     });
     const serviceConnect: ecs.ServiceConnectProps | undefined =
       port === null
@@ -645,6 +696,39 @@ export class BackendStack extends Stack {
         }),
       );
     }
+    // Replication metrics (on with Replication Time Control): the runbook promises 15 minutes.
+    const replication = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: "AWS/S3",
+        metricName,
+        dimensionsMap: {
+          SourceBucket: this.documents.bucketName,
+          DestinationBucket: this.replica.bucketName,
+          RuleId: REPLICATION_RULE_ID,
+        },
+        statistic,
+        period,
+      });
+    notify(
+      replication("ReplicationLatency", "Maximum").createAlarm(this, "ReplicationLatencyAlarm", {
+        alarmName: `${s.appName}-documents-replication-latency`,
+        alarmDescription: `Documents reach the replica region later than ${REPLICATION_TIME_MINUTES} minutes (Replication Time Control threshold)`,
+        threshold: REPLICATION_TIME_MINUTES * 60,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    notify(
+      replication("OperationsFailedReplication", "Sum").createAlarm(this, "ReplicationFailedAlarm", {
+        alarmName: `${s.appName}-documents-replication-failed`,
+        alarmDescription: "Documents failed to replicate to the replica region (S3 will not retry them)",
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
     for (const spec of SERVICES) {
       notify(
         this.service(spec.name)

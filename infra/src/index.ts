@@ -1,4 +1,5 @@
 export { createStacks, stackPrefix, type AcademicAssistStacks } from "./app.ts";
+export { AtlasBackupStack, ATLAS_BACKUP_POLICY } from "./atlas-backup-stack.ts";
 export { BackendStack, type BackendStackProps } from "./backend-stack.ts";
 export { EdgeStack } from "./edge-stack.ts";
 export { RegistryStack } from "./registry-stack.ts";

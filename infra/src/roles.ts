@@ -3,13 +3,21 @@ export type ServerRole = "gateway" | "auth" | "project" | "document" | "llm" | "
 /** Every Fargate service: the six server roles and the worker. */
 export type ServiceName = ServerRole | "worker";
 
-/** What a service reaches besides MongoDB, Redis and SECRET_KEY (which every process needs at boot). */
+/**
+ * What a service reaches besides MongoDB and Redis (every process) and SECRET_KEY (every server
+ * role: each verifies session JWTs or the gateway's signed identities; the worker signs nothing).
+ */
 export interface ServiceNeeds {
   /** The search index (OpenSearch / Elasticsearch). */
   search: boolean;
   /** The documents bucket: `readwrite` (upload), `read` (extraction), `delete` (project cleanup), none. */
   bucket: "readwrite" | "read" | "delete" | null;
-  /** LLM_PROVIDER, the models and the provider API keys. */
+  /**
+   * LLM_PROVIDER, the models and the provider API keys: where a model is called (llm, worker), where
+   * a note request resolves its project's model and cache key (note), and where a project owner's
+   * choice of provider is checked against the keys the deployment has (project: `assertAvailable`
+   * in core/src/wiring.ts refuses a provider whose key is not configured in that process).
+   */
   llm: boolean;
 }
 
@@ -67,7 +75,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     maxCapacity: 5,
     search: true,
     bucket: "delete",
-    llm: false,
+    llm: true,
   },
   {
     name: "document",

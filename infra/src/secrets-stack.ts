@@ -9,8 +9,15 @@ export interface AppSecrets {
   mongodbUrl: secretsmanager.ISecret;
   anthropicApiKey: secretsmanager.ISecret;
   openaiApiKey: secretsmanager.ISecret;
+  /** ElastiCache's AUTH token, which the services send as REDIS_PASSWORD (generated). */
+  redisPassword: secretsmanager.ISecret;
   /** Only with `searchBackend=external`. */
   elasticsearchUrl: secretsmanager.ISecret | undefined;
+}
+
+/** The Secrets Manager name of the secret holding `variable`: `<appName>/<VARIABLE>`. */
+export function appSecretName(appName: string, variable: string): string {
+  return `${appName}/${variable}`;
 }
 
 export interface SecretsStackProps extends StackProps {
@@ -30,7 +37,7 @@ export class SecretsStack extends Stack {
     const { appName, searchBackend } = props.settings;
     const secret = (cid: string, name: string, description: string, generated: boolean) => {
       const s = new secretsmanager.Secret(this, cid, {
-        secretName: `${appName}/${name}`,
+        secretName: appSecretName(appName, name),
         description,
         removalPolicy: RemovalPolicy.RETAIN,
         // Without a template Secrets Manager stores a random placeholder; operators put the real value.
@@ -59,6 +66,13 @@ export class SecretsStack extends Stack {
         false,
       ),
       openaiApiKey: secret("OpenaiApiKey", "OPENAI_API_KEY", "OpenAI API key: put the real value", false),
+      // ElastiCache AUTH tokens are 16–128 printable characters without @, " or /: letters and digits.
+      redisPassword: secret(
+        "RedisPassword",
+        "REDIS_PASSWORD",
+        "ElastiCache Redis AUTH token, also REDIS_PASSWORD of every service (generated)",
+        true,
+      ),
       elasticsearchUrl:
         searchBackend === "external"
           ? secret(

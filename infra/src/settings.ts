@@ -56,6 +56,14 @@ export interface InfraSettings {
   /** OpenSearch data node type and count. */
   openSearchInstanceType: string;
   openSearchDataNodes: number;
+  /**
+   * MongoDB Atlas project (24 hex digits) and cluster whose backup policy the AtlasBackup stack
+   * manages. Unset = the stack takes them as CloudFormation parameters at deploy time.
+   */
+  atlasProjectId: string | undefined;
+  atlasClusterName: string | undefined;
+  /** Profile of the MongoDB Atlas CloudFormation extension (Secrets Manager `cfn/atlas/profile/<name>`). */
+  atlasProfile: string;
 }
 
 export const DEFAULT_SETTINGS: InfraSettings = {
@@ -84,6 +92,9 @@ export const DEFAULT_SETTINGS: InfraSettings = {
   redisNodeType: "cache.t4g.medium",
   openSearchInstanceType: "r6g.large.search",
   openSearchDataNodes: 2,
+  atlasProjectId: undefined,
+  atlasClusterName: undefined,
+  atlasProfile: "default",
 };
 
 /** The retention periods CloudWatch Logs accepts, in days. */
@@ -150,7 +161,13 @@ export function readSettings(node: Pick<Node, "tryGetContext">): InfraSettings {
     redisNodeType: str("redisNodeType", d.redisNodeType),
     openSearchInstanceType: str("openSearchInstanceType", d.openSearchInstanceType),
     openSearchDataNodes: int("openSearchDataNodes", d.openSearchDataNodes, 1, 20),
+    atlasProjectId: opt("atlasProjectId"),
+    atlasClusterName: opt("atlasClusterName"),
+    atlasProfile: str("atlasProfile", d.atlasProfile),
   };
+  if (settings.atlasProjectId !== undefined && !/^[0-9a-f]{24}$/.test(settings.atlasProjectId)) {
+    problems.push("atlasProjectId: expected the Atlas project id, 24 hexadecimal digits");
+  }
   if (!LOG_RETENTION_DAYS.includes(settings.logRetentionDays)) {
     problems.push(`logRetentionDays: CloudWatch accepts ${LOG_RETENTION_DAYS.join(", ")}`);
   }

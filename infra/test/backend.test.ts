@@ -1,5 +1,11 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import {
+  REPLICATION_RULE_ID,
+  WORKER_DRAIN_TIMEOUT_S,
+  WORKER_METRICS_PORT,
+  WORKER_STOP_TIMEOUT_S,
+} from "../src/backend-stack.ts";
 import { SERVICES } from "../src/roles.ts";
 import { synth } from "./synth.ts";
 
@@ -160,13 +166,72 @@ describe("one Fargate service per role with the original sizing", () => {
   });
 });
 
+describe("containers that survive deploys, scale-in and hangs", () => {
+  it("when the worker hangs (its queue silent or a consumer stopped), then ECS sees it: the health check calls its own /healthz", () => {
+    expect(container("worker").HealthCheck).toEqual({
+      Command: [
+        "CMD",
+        "node",
+        "/app/healthcheck.mjs",
+        "http",
+        `http://127.0.0.1:${WORKER_METRICS_PORT}/healthz`,
+      ],
+      Interval: 30,
+      Timeout: 5,
+      Retries: 3,
+      StartPeriod: 60,
+    });
+    // The listener the probe calls exists, on loopback only (nothing else needs it).
+    expect(envOf("worker")).toMatchObject({ WORKER_METRICS_PORT: String(WORKER_METRICS_PORT) });
+    expect(envOf("worker")).not.toHaveProperty("WORKER_METRICS_HOST");
+    expect(container("worker").PortMappings ?? []).toEqual([]);
+  });
+
+  it("when a server role stops answering /healthz on its port, then ECS replaces it", () => {
+    for (const { name, port } of SERVICES.filter((s) => s.port !== null)) {
+      expect(container(name).HealthCheck.Command, name).toEqual([
+        "CMD",
+        "node",
+        "/app/healthcheck.mjs",
+        "http",
+        `http://127.0.0.1:${port}/healthz`,
+      ]);
+    }
+  });
+
+  it("when any container runs, then an init process is PID 1 (signals forwarded, extraction children reaped)", () => {
+    for (const { name } of SERVICES)
+      expect(container(name).LinuxParameters, name).toMatchObject({ InitProcessEnabled: true });
+  });
+
+  it("when a worker is stopped (scale-in, deployment), then it gets the Fargate maximum of 120 s and drains within it", () => {
+    const drain = Number(envOf("worker").WORKER_DRAIN_TIMEOUT_S);
+
+    expect(container("worker").StopTimeout).toBe(120);
+    expect(WORKER_STOP_TIMEOUT_S).toBe(120);
+    expect(drain).toBe(WORKER_DRAIN_TIMEOUT_S);
+    // The drain ends with time left to close the queue and the stores before SIGKILL.
+    expect(drain).toBeLessThanOrEqual(container("worker").StopTimeout - 15);
+    for (const { name } of SERVICES.filter((s) => s.port !== null))
+      expect(container(name).StopTimeout, name).toBe(30);
+  });
+});
+
 describe("application environment and secrets", () => {
-  it("when any service starts, then MONGODB_URL and SECRET_KEY come from Secrets Manager and Redis from the replication group", () => {
+  it("when any service starts, then MONGODB_URL and REDIS_PASSWORD come from Secrets Manager and Redis from the replication group over TLS", () => {
     for (const { name } of SERVICES) {
-      expect(secretNamesOf(name)).toEqual(expect.arrayContaining(["MONGODB_URL", "SECRET_KEY"]));
+      expect(secretNamesOf(name)).toEqual(expect.arrayContaining(["MONGODB_URL", "REDIS_PASSWORD"]));
       expect(envOf(name).REDIS_HOST).toEqual({ "Fn::GetAtt": ["Redis", "PrimaryEndPoint.Address"] });
       expect(envOf(name).REDIS_PORT).toEqual({ "Fn::GetAtt": ["Redis", "PrimaryEndPoint.Port"] });
+      expect(envOf(name).REDIS_TLS).toBe("true");
     }
+  });
+
+  it("when a server role starts, then it gets SECRET_KEY (it verifies tokens); the worker, which signs nothing, does not", () => {
+    for (const { name, port } of SERVICES) {
+      expect(secretNamesOf(name).includes("SECRET_KEY"), name).toBe(port !== null);
+    }
+    expect(secretNamesOf("worker")).not.toContain("SECRET_KEY");
   });
 
   it("when any container is defined, then no secret name appears as a plain environment variable", () => {
@@ -176,16 +241,19 @@ describe("application environment and secrets", () => {
       "ANTHROPIC_API_KEY",
       "OPENAI_API_KEY",
       "ELASTICSEARCH_URL",
+      "REDIS_PASSWORD",
     ];
     for (const { name } of SERVICES) {
       for (const n of secretNames) expect(envOf(name)).not.toHaveProperty(n);
     }
   });
 
-  it("when the LLM keys are needed, then only llm, note and worker receive them, with the provider and models", () => {
+  // llm and the worker call models; note resolves a project's model (cache key, estimate); project
+  // checks a project owner's choice of provider against the keys its own process has.
+  it("when the LLM keys are needed, then only llm, note, project and worker receive them, with the provider and models", () => {
     for (const { name } of SERVICES) {
       const has = secretNamesOf(name).includes("ANTHROPIC_API_KEY");
-      expect(has, name).toBe(["llm", "note", "worker"].includes(name));
+      expect(has, name).toBe(["llm", "note", "project", "worker"].includes(name));
       expect(secretNamesOf(name).includes("OPENAI_API_KEY"), name).toBe(has);
       if (has)
         expect(envOf(name)).toMatchObject({
@@ -209,18 +277,20 @@ describe("application environment and secrets", () => {
     expect(envOf("worker").OPENSEARCH_AWS_REGION).toBe("ap-northeast-1");
   });
 
-  it("when secrets are created, then SECRET_KEY, ANTHROPIC_API_KEY, OPENAI_API_KEY and MONGODB_URL exist in Secrets Manager and are kept on delete", () => {
-    secretsTemplate.resourceCountIs("AWS::SecretsManager::Secret", 4);
-    for (const n of ["SECRET_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "MONGODB_URL"]) {
+  it("when secrets are created, then SECRET_KEY, ANTHROPIC_API_KEY, OPENAI_API_KEY, MONGODB_URL and REDIS_PASSWORD exist in Secrets Manager and are kept on delete", () => {
+    secretsTemplate.resourceCountIs("AWS::SecretsManager::Secret", 5);
+    for (const n of ["SECRET_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "MONGODB_URL", "REDIS_PASSWORD"]) {
       secretsTemplate.hasResource("AWS::SecretsManager::Secret", {
         Properties: Match.objectLike({ Name: `academic-assist/${n}` }),
         DeletionPolicy: "Retain",
       });
     }
-    secretsTemplate.hasResourceProperties("AWS::SecretsManager::Secret", {
-      Name: "academic-assist/SECRET_KEY",
-      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
-    });
+    for (const generated of ["SECRET_KEY", "REDIS_PASSWORD"]) {
+      secretsTemplate.hasResourceProperties("AWS::SecretsManager::Secret", {
+        Name: `academic-assist/${generated}`,
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      });
+    }
   });
 
   it("when a container reads a secret, then its value comes from the secrets stack, not the template", () => {
@@ -532,6 +602,51 @@ describe("S3 documents bucket", () => {
       },
     });
   });
+
+  it("when a document is written, then Replication Time Control promises the replica within 15 minutes and replication metrics are on", () => {
+    backend.hasResourceProperties("AWS::S3::Bucket", {
+      ReplicationConfiguration: {
+        Rules: [
+          Match.objectLike({
+            Id: REPLICATION_RULE_ID,
+            Destination: Match.objectLike({
+              ReplicationTime: { Status: "Enabled", Time: { Minutes: 15 } },
+              Metrics: { Status: "Enabled", EventThreshold: { Minutes: 15 } },
+            }),
+          }),
+        ],
+      },
+    });
+  });
+
+  it("when replication falls behind 15 minutes or an object fails to replicate, then an alarm notifies the topic", () => {
+    const dimensions = [
+      {
+        Name: "DestinationBucket",
+        Value: {
+          "Fn::Join": ["", ["academic-assist-replica-", { Ref: "AWS::AccountId" }, "-ap-northeast-3"]],
+        },
+      },
+      { Name: "RuleId", Value: REPLICATION_RULE_ID },
+      { Name: "SourceBucket", Value: { Ref: Match.stringLikeRegexp("^Documents") } },
+    ];
+    backend.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/S3",
+      MetricName: "ReplicationLatency",
+      Dimensions: dimensions,
+      Statistic: "Maximum",
+      Threshold: 900,
+      ComparisonOperator: "GreaterThanThreshold",
+      AlarmActions: [{ Ref: Match.stringLikeRegexp("^AlarmTopic") }],
+    });
+    backend.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/S3",
+      MetricName: "OperationsFailedReplication",
+      Dimensions: dimensions,
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+    });
+  });
 });
 
 describe("Amazon OpenSearch Service domain", () => {
@@ -583,6 +698,20 @@ describe("ElastiCache Redis for BullMQ", () => {
   });
 });
 
+describe("ElastiCache in-transit encryption and AUTH", () => {
+  it("when a service connects to Redis, then TLS is required and Redis checks an AUTH token resolved from Secrets Manager at deploy time", () => {
+    backend.hasResourceProperties("AWS::ElastiCache::ReplicationGroup", {
+      TransitEncryptionEnabled: true,
+      TransitEncryptionMode: "required",
+      AtRestEncryptionEnabled: true,
+      AuthToken: "{{resolve:secretsmanager:academic-assist/REDIS_PASSWORD:SecretString:::}}",
+    });
+    // The token is the secret the services read as REDIS_PASSWORD (the same name), never a literal.
+    expect(JSON.stringify(backend.toJSON())).not.toMatch(/"AuthToken":"[^{]/);
+    expect(secretNamesOf("worker")).toContain("REDIS_PASSWORD");
+  });
+});
+
 describe("log groups per service", () => {
   it("when a service logs, then it writes to its own log group kept 30 days", () => {
     backend.resourceCountIs("AWS::Logs::LogGroup", SERVICES.length);
@@ -612,7 +741,8 @@ describe("CloudWatch alarms to an SNS topic", () => {
     const named = Object.values(backend.findResources("AWS::CloudWatch::Alarm")).filter(
       (a: any) => a.Properties.AlarmName,
     );
-    expect(named).toHaveLength(2 + 3 * 2 + SERVICES.length);
+    // 5xx rate and unhealthy targets, depth and dead letters per queue, CPU per service, replication latency and failures.
+    expect(named).toHaveLength(2 + 3 * 2 + SERVICES.length + 2);
     for (const a of named as any[])
       expect(a.Properties.AlarmActions).toEqual([
         expect.objectContaining({ Ref: expect.stringMatching(/^AlarmTopic/) }),
@@ -697,7 +827,7 @@ describe("least-privilege task roles", () => {
       .flatMap((s: any) => [s.Resource].flat())
       .map(
         (r: any) =>
-          /Ref(SecretKey|MongodbUrl|AnthropicApiKey|OpenaiApiKey|ElasticsearchUrl)/.exec(
+          /Ref(SecretKey|MongodbUrl|AnthropicApiKey|OpenaiApiKey|ElasticsearchUrl|RedisPassword)/.exec(
             JSON.stringify(r),
           )?.[1] ?? JSON.stringify(r),
       )
@@ -733,9 +863,42 @@ describe("least-privilege task roles", () => {
   });
 
   it("when secrets are injected, then each execution role reads only the secrets its container uses", () => {
-    expect(readableSecrets("gateway")).toEqual(["MongodbUrl", "SecretKey"]);
-    expect(readableSecrets("auth")).toEqual(["MongodbUrl", "SecretKey"]);
-    expect(readableSecrets("llm")).toEqual(["AnthropicApiKey", "MongodbUrl", "OpenaiApiKey", "SecretKey"]);
-    expect(readableSecrets("worker")).toEqual(["AnthropicApiKey", "MongodbUrl", "OpenaiApiKey", "SecretKey"]);
+    const llm = ["AnthropicApiKey", "OpenaiApiKey"];
+    expect(readableSecrets("gateway")).toEqual(["MongodbUrl", "RedisPassword", "SecretKey"]);
+    expect(readableSecrets("auth")).toEqual(["MongodbUrl", "RedisPassword", "SecretKey"]);
+    expect(readableSecrets("llm")).toEqual([...llm, "MongodbUrl", "RedisPassword", "SecretKey"].sort());
+    expect(readableSecrets("project")).toEqual([...llm, "MongodbUrl", "RedisPassword", "SecretKey"].sort());
+    expect(readableSecrets("worker")).toEqual([...llm, "MongodbUrl", "RedisPassword"].sort());
+  });
+
+  it("when the worker protects itself from scale-in, then its task role may call exactly ecs:UpdateTaskProtection on this cluster's tasks, and no other role may", () => {
+    const statements = (name: string) =>
+      Object.entries(backend.findResources("AWS::IAM::Policy"))
+        .filter(([id]) => id.startsWith(`${pascal(name)}TaskTaskRole`))
+        .flatMap(([, p]: any) => p.Properties.PolicyDocument.Statement);
+    const protection = statements("worker").filter((s: any) =>
+      [s.Action].flat().some((a: string) => a.startsWith("ecs:")),
+    );
+
+    expect(protection).toEqual([
+      {
+        Action: "ecs:UpdateTaskProtection",
+        Effect: "Allow",
+        Resource: {
+          "Fn::Join": [
+            "",
+            [
+              "arn:aws:ecs:ap-northeast-1:",
+              { Ref: "AWS::AccountId" },
+              ":task/",
+              { Ref: expect.stringMatching(/^Cluster/) },
+              "/*",
+            ],
+          ],
+        },
+      },
+    ]);
+    for (const { name } of SERVICES.filter((s) => s.name !== "worker"))
+      expect(JSON.stringify(statements(name)), name).not.toContain("ecs:");
   });
 });

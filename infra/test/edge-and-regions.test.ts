@@ -40,7 +40,9 @@ describe("stacks and regions", () => {
       "ap-northeast-1",
     ]);
     expect(defaults.stacks.secrets.region).toBe("ap-northeast-1");
+    expect(defaults.stacks.atlasBackup.region).toBe("ap-northeast-1");
     expect([...defaults.templates.keys()].sort()).toEqual([
+      "AcademicAssist-AtlasBackup",
       "AcademicAssist-Backend",
       "AcademicAssist-Edge",
       "AcademicAssist-Registry",
