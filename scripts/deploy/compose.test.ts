@@ -1,13 +1,17 @@
 /**
  * docker-compose.yml, checked without a Docker engine: the original design's services, ports,
- * images, health checks, start order, volumes and networks, and — through the real config parsers —
- * that every variable the server and the worker require in production reaches each of them.
+ * images, health checks, start order, volumes and networks; through the real config parsers, that
+ * every variable the server and the worker require in production reaches each of them; and, from
+ * the server's routing table, that each secret reaches exactly the services whose code uses it.
  */
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../core/src/config.ts";
 import { parseServerConfig } from "../../server/src/config.ts";
+import { areaOf } from "../../server/src/http/areas.ts";
+import { endpointList } from "../../sdk/src/contract/index.ts";
 import { parseWorkerConfig } from "../../worker/src/config.ts";
 import {
   MissingVariableError,
@@ -32,7 +36,7 @@ const ROLE_NAMES = Object.keys(ROLES) as Role[];
 const UPSTREAM_ROLES = ROLE_NAMES.filter((r) => r !== "gateway");
 const APP_SERVICES = [...ROLE_NAMES, "worker"];
 const STORES = ["mongodb", "redis", "elasticsearch", "s3"];
-const ONE_SHOT = ["s3-init"];
+const ONE_SHOT = ["s3-init", "mongodb-users"];
 
 /** Names that hold credentials; their values must come from .env, never from the compose file. */
 const SECRET_NAME = /SECRET|PASSWORD|API_KEY|ACCESS_KEY|TOKEN|PRIVATE/;
@@ -61,29 +65,33 @@ const healthTest = (s: ComposeService) => {
 /** Container port of a `ports:` entry such as `${GATEWAY_BIND:-127.0.0.1}:8000:8000`. */
 const containerPort = (entry: string) => Number(entry.split(":").at(-1)!.split("/")[0]);
 
+/** A credential's value in {@link filledEnv}: 64 hex characters, different for every variable. */
+const secretValue = (name: string) => createHash("sha256").update(name).digest("hex");
+
 /**
- * .env as an operator fills it in from .env.example: every credential gets a value (64 hex
+ * .env as an operator fills it in from .env.example: every credential gets its own value (64 hex
  * characters, like `openssl rand -hex 32`); everything else stays as shipped.
  */
 function filledEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const env = { ...envExample };
-  for (const [k, v] of Object.entries(env))
-    if (v === "" && SECRET_NAME.test(k)) env[k] = "0123456789abcdef".repeat(4);
+  for (const [k, v] of Object.entries(env)) if (v === "" && SECRET_NAME.test(k)) env[k] = secretValue(k);
   return { ...env, ...overrides };
 }
 
-/** The environment the process in `name` starts with: image ENV, then env_file, then `environment:`. */
-function runtimeEnv(name: string, dotenv: Record<string, string>): Record<string, string> {
+/** The environment a service's container gets from the compose file (interpolated from `dotenv`). */
+function composeEnv(name: string, dotenv: Record<string, string>): Record<string, string> {
   const s = service(name);
-  const dockerfile = s.build?.dockerfile;
+  if (envFiles(s).length > 0) throw new Error(`${name}: env_file hands it every variable of the file`);
+  return Object.fromEntries(
+    Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v ?? ""), dotenv)]),
+  );
+}
+
+/** The environment the process in `name` starts with: image ENV, then the compose `environment:`. */
+function runtimeEnv(name: string, dotenv: Record<string, string>): Record<string, string> {
+  const dockerfile = service(name).build?.dockerfile;
   if (!dockerfile) throw new Error(`${name} has no build.dockerfile`);
-  const env: Record<string, string> = { ...stageEnv(parseDockerfile(read(dockerfile)).stages.at(-1)!) };
-  for (const file of envFiles(s)) {
-    if (file !== ".env") throw new Error(`${name}: unexpected env_file ${file}`);
-    Object.assign(env, dotenv);
-  }
-  for (const [k, v] of Object.entries(s.environment ?? {})) env[k] = interpolate(String(v ?? ""), dotenv);
-  return env;
+  return { ...stageEnv(parseDockerfile(read(dockerfile)).stages.at(-1)!), ...composeEnv(name, dotenv) };
 }
 
 const parseFor = (name: string) => (name === "worker" ? parseWorkerConfig : parseServerConfig);
@@ -148,11 +156,11 @@ describe("docker-compose.yml topology", () => {
 
     expect(service("mongodb").image).toMatch(/^mongo:/);
     expect(major(service("mongodb").image)).toBeGreaterThanOrEqual(6);
-    expect(service("redis").image).toMatch(/^redis:7(\.|$)/);
+    expect(service("redis").image).toMatch(/^redis:7(\.|@|$)/);
     expect(service("elasticsearch").image).toMatch(
-      /^docker\.elastic\.co\/elasticsearch\/elasticsearch:8\.\d+\.\d+$/,
+      /^docker\.elastic\.co\/elasticsearch\/elasticsearch:8\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/,
     );
-    expect(service("s3").image).toMatch(/^chrislusf\/seaweedfs:\d+\.\d+$/);
+    expect(service("s3").image).toMatch(/^chrislusf\/seaweedfs:\d+\.\d+(@sha256:[0-9a-f]{64})?$/);
   });
 
   it("when Redis runs, then it keeps an append-only file and never evicts keys (BullMQ needs both)", () => {
@@ -180,7 +188,6 @@ describe("docker-compose.yml topology", () => {
       expect(healthTest(service(name)), name).toMatch(/^(CMD|CMD-SHELL) /);
     }
     for (const name of ONE_SHOT) expect(service(name).restart).toBe("no");
-    expect(healthTest(service("worker"))).toMatch(/healthcheck\.mjs file \/tmp\/\S+ \d+/);
   });
 
   it("when services start, then each waits on its dependencies' health (or a one-shot's success), without cycles", () => {
@@ -226,8 +233,8 @@ describe("docker-compose.yml topology", () => {
 });
 
 describe("docker-compose.yml secrets and environment", () => {
-  it("when an app service starts, then it reads .env, which git and the image build both ignore", () => {
-    for (const name of APP_SERVICES) expect(envFiles(service(name)), name).toEqual([".env"]);
+  it("when a container starts, then it never reads .env whole (only the variables its service names); git and the image build ignore .env", () => {
+    for (const [name, s] of Object.entries(services)) expect(envFiles(s), name).toEqual([]);
     expect(read(".gitignore").split("\n")).toContain(".env");
     expect(read(".dockerignore").split("\n")).toContain(".env");
     expect(existsSync(path.join(ROOT, ".env.example"))).toBe(true);
@@ -247,7 +254,7 @@ describe("docker-compose.yml secrets and environment", () => {
   });
 
   it("when the app services start, then the stores reach them under the original design's names", () => {
-    const env = runtimeEnv("auth", filledEnv());
+    const env = runtimeEnv("document", filledEnv());
 
     expect(env.MONGODB_URL).toMatch(/^mongodb:\/\/[^@]+@mongodb:27017\//);
     expect(env.REDIS_HOST).toBe("redis");
@@ -285,7 +292,13 @@ describe("docker-compose.yml secrets and environment", () => {
     );
 
     expect([...required].sort()).toEqual(
-      expect.arrayContaining(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "MONGO_PASSWORD"]),
+      expect.arrayContaining([
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "MONGO_APP_PASSWORD",
+        "MONGO_ROOT_PASSWORD",
+        "SECRET_KEY",
+      ]),
     );
     for (const name of required) {
       expect(envExample[name], `${name} is in .env.example`).toBe("");
@@ -306,6 +319,172 @@ describe("docker-compose.yml secrets and environment", () => {
       const documented = v in envExample || new RegExp(`\\$\\{${v}:?-`).test(composeText);
       expect(documented, `${v} is in .env.example or has a default`).toBe(true);
     }
+  });
+});
+
+/**
+ * Which code needs which secret, from the code itself: the endpoints that touch originals or
+ * resolve a language model, mapped to the role serving them by the server's routing table
+ * (server/src/http/areas.ts). Move an endpoint to another area and the secret must move with it.
+ */
+const BLOB_ENDPOINTS = ["documents.upload", "documents.file", "documents.delete", "projects.delete"];
+/** Calls a model (ask), resolves a project's model (note cache key, estimates), or checks a project's
+ * choice of provider against the configured keys (LlmProviders.assertAvailable). */
+const LLM_ENDPOINTS = [
+  "projects.create",
+  "projects.update",
+  "projects.ask",
+  "notes.create",
+  "notes.estimate",
+  "notes.estimateBatch",
+];
+const rolesServing = (ids: string[]): string[] =>
+  [
+    ...new Set(
+      ids.map((id) => {
+        const endpoint = endpointList.find((e) => e.id === id);
+        if (!endpoint) throw new Error(`no endpoint ${id} in the contract`);
+        return areaOf(endpoint);
+      }),
+    ),
+  ].sort();
+
+describe("docker-compose.yml: each container gets only the secrets its code uses", () => {
+  const dotenv = filledEnv();
+  const secrets = Object.keys(envExample).filter((k) => SECRET_NAME.test(k));
+  /** The services whose environment carries `secret`'s value (as a variable, or inside a URL). */
+  const holders = (secret: string) =>
+    Object.keys(services)
+      .filter((name) => Object.values(composeEnv(name, dotenv)).some((v) => v.includes(dotenv[secret]!)))
+      .sort();
+  const sorted = (...names: string[]) => [...new Set(names)].sort();
+
+  it("when .env is filled in, then it holds exactly these credentials", () => {
+    expect(secrets.sort()).toEqual([
+      "ANTHROPIC_API_KEY",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "MONGO_APP_PASSWORD",
+      "MONGO_ROOT_PASSWORD",
+      "OPENAI_API_KEY",
+      "SECRET_KEY",
+    ]);
+  });
+
+  it("when SECRET_KEY is handed out, then only the server roles get it (they check JWTs and signed identities), never the worker or a store", () => {
+    const needing = APP_SERVICES.filter((name) =>
+      problemVariables(() =>
+        parseFor(name)({ NODE_ENV: "production", SERVICE: String(service(name).environment?.SERVICE ?? "") }),
+      ).includes("SECRET_KEY"),
+    );
+
+    expect(needing.sort()).toEqual([...ROLE_NAMES].sort());
+    expect(holders("SECRET_KEY")).toEqual(sorted(...ROLE_NAMES));
+  });
+
+  it("when S3 credentials are handed out, then only the roles that store, serve or delete originals, the worker and the S3 store get them", () => {
+    expect(rolesServing(BLOB_ENDPOINTS)).toEqual(["document", "project"]);
+    for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
+      expect(holders(key), key).toEqual(sorted(...rolesServing(BLOB_ENDPOINTS), "worker", "s3", "s3-init"));
+  });
+
+  it("when LLM keys are handed out, then only the roles that call, resolve or check a model and the worker get them", () => {
+    expect(rolesServing(LLM_ENDPOINTS)).toEqual(["llm", "note", "project"]);
+    for (const key of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"])
+      expect(holders(key), key).toEqual(sorted(...rolesServing(LLM_ENDPOINTS), "worker"));
+  });
+
+  it("when MongoDB credentials are handed out, then the app containers get the app user's and only the database and its user step get root's", () => {
+    expect(holders("MONGO_APP_PASSWORD")).toEqual(sorted(...APP_SERVICES, "mongodb-users"));
+    expect(holders("MONGO_ROOT_PASSWORD")).toEqual(sorted("mongodb", "mongodb-users"));
+  });
+
+  it("when a store starts, then it gets no application secret", () => {
+    for (const store of ["redis", "elasticsearch"])
+      expect(composeEnv(store, dotenv), store).toEqual(
+        expect.not.objectContaining({ SECRET_KEY: expect.anything() }),
+      );
+    for (const secret of secrets)
+      for (const store of ["redis", "elasticsearch"]) expect(holders(secret), secret).not.toContain(store);
+  });
+});
+
+describe("docker-compose.yml: MongoDB least privilege", () => {
+  const dotenv = filledEnv();
+  const appUrl = new URL(runtimeEnv("worker", dotenv).MONGODB_URL!);
+  const script = read("scripts/deploy/mongodb-app-user.js");
+  const users = service("mongodb-users");
+  const usersEnv = composeEnv("mongodb-users", dotenv);
+
+  it("when an app container connects, then it is the application's user authenticated on the application's database, not root", () => {
+    const rootUser = composeEnv("mongodb", dotenv).MONGO_INITDB_ROOT_USERNAME;
+
+    for (const name of APP_SERVICES) expect(runtimeEnv(name, dotenv).MONGODB_URL, name).toBe(appUrl.href);
+    expect(decodeURIComponent(appUrl.username)).toBe(usersEnv.MONGO_APP_USERNAME);
+    expect(appUrl.username).not.toBe(rootUser);
+    expect(appUrl.pathname).toBe(`/${usersEnv.MONGO_APP_DATABASE}`);
+    expect(appUrl.searchParams.get("authSource")).toBe(usersEnv.MONGO_APP_DATABASE);
+    expect(decodeURIComponent(appUrl.password)).toBe(dotenv.MONGO_APP_PASSWORD);
+  });
+
+  it("when the stack starts, then a one-shot creates that user before any app container starts", () => {
+    const mount = (users.volumes ?? []).find((v) => v.startsWith("./scripts/deploy/mongodb-app-user.js:"));
+    const target = mount?.split(":")[1];
+    const command = Array.isArray(users.command) ? users.command : [];
+
+    expect(users.image).toBe(service("mongodb").image);
+    expect(mount).toMatch(/:ro$/);
+    expect(command).toEqual(["mongosh", "--nodb", "--quiet", "--file", target]);
+    expect(dependsOn(users)).toEqual({ mongodb: { condition: "service_healthy" } });
+    // The gateway waits for the roles, which wait for this (the start-order test checks the chain).
+    for (const name of APP_SERVICES.filter((n) => n !== "gateway"))
+      expect(dependsOn(service(name))["mongodb-users"], name).toEqual({
+        condition: "service_completed_successfully",
+      });
+  });
+
+  it("when the user step runs, then it grants readWrite on the application's database and no other role, and keeps passwords off the command line", () => {
+    const grants = [...script.matchAll(/\{\s*role:\s*"([^"]+)",\s*db:\s*(\w+)\s*\}/g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+
+    expect(grants).toEqual([["readWrite", "database"]]);
+    expect(script).toMatch(/const database = env\.MONGO_APP_DATABASE/);
+    expect(script).toMatch(/createUser\(\{ user: appUser, pwd: appPassword, roles \}\)/);
+    expect(script).toMatch(/updateUser\(appUser, \{ pwd: appPassword, roles \}\)/);
+    expect(script).not.toMatch(/"(root|dbOwner|dbAdmin|userAdmin\w*|clusterAdmin|\w+AnyDatabase)"/);
+    expect(JSON.stringify(users.command)).not.toMatch(/PASSWORD|\$\$/);
+    expect(usersEnv.MONGO_APP_PASSWORD).not.toBe(usersEnv.MONGO_ROOT_PASSWORD);
+  });
+});
+
+describe("docker-compose.yml: the worker's metrics, health and drain", () => {
+  const env = runtimeEnv("worker", filledEnv());
+  const config = parseWorkerConfig(env);
+  const seconds = (d: string | undefined) => {
+    const m = /^(\d+)s$/.exec(d ?? "");
+    if (!m) throw new Error(`not a duration in seconds: ${d}`);
+    return Number(m[1]);
+  };
+
+  it("when Prometheus scrapes the backend network, then the worker serves /metrics on an exposed port", () => {
+    expect(config.WORKER_METRICS_PORT).toBe(9464);
+    expect(config.WORKER_METRICS_HOST).toBe("0.0.0.0");
+    expect(service("worker").expose).toEqual([String(config.WORKER_METRICS_PORT)]);
+    expect(service("worker").ports ?? []).toEqual([]);
+  });
+
+  it("when Docker checks the worker, then it asks its /healthz (alive = consumers running, queue answering)", () => {
+    expect(healthTest(service("worker"))).toBe(
+      `CMD node /app/healthcheck.mjs http http://127.0.0.1:${config.WORKER_METRICS_PORT}/healthz`,
+    );
+    // The heartbeat file stays on for the image's own HEALTHCHECK outside compose.
+    expect(config.WORKER_HEARTBEAT_FILE).toMatch(/^\/tmp\//);
+  });
+
+  it("when the worker is stopped, then its drain deadline ends before Docker's grace period", () => {
+    expect(config.WORKER_DRAIN_TIMEOUT_S).toBeLessThan(seconds(service("worker").stop_grace_period));
   });
 });
 

@@ -35,6 +35,7 @@ export interface ComposeService {
   healthcheck?: ComposeHealthcheck;
   volumes?: string[];
   restart?: string;
+  stop_grace_period?: string;
 }
 
 export interface ComposeFile {

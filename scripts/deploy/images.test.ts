@@ -1,13 +1,26 @@
 /**
  * Dockerfile.server, Dockerfile.worker and .dockerignore, checked without a Docker engine: Node 24
  * LTS slim pinned, multi-stage with the toolchain left behind, production dependencies only,
- * non-root, a health check, the OCR data baked in — and that the sources the images run import
- * nothing `npm ci --omit=dev` leaves out.
+ * non-root, a health check, the OCR data baked in — that the sources the images run import
+ * nothing `npm ci --omit=dev` leaves out — and that every image the deployment pulls is pinned by
+ * digest (or listed, with why, until scripts/deploy/pin-images.sh pins it).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { ROOT, parseDockerfile, read, stageEnv, type DockerStage } from "./deploy-files.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { ROOT, parseDockerfile, read, readCompose, stageEnv, type DockerStage } from "./deploy-files.ts";
 
 const IMAGES = {
   server: { file: "Dockerfile.server", workspace: "server", packages: ["sdk", "core", "server"] },
@@ -191,4 +204,141 @@ describe("production dependency tree", () => {
       }
     },
   );
+});
+
+/** `name:tag@sha256:<64 hex>`: what Docker pulls is fixed, whatever the tag points at later. */
+const PINNED = /^[^@\s]+:[^@\s]+@sha256:[0-9a-f]{64}$/;
+
+/** Every image the deployment pulls, as written in the files under `root`, with where it is used. */
+function pulledImages(root = ROOT): Map<string, string[]> {
+  const refs = new Map<string, string[]>();
+  const add = (ref: string, where: string) => refs.set(ref, [...(refs.get(ref) ?? []), where]);
+  for (const file of ["Dockerfile.server", "Dockerfile.worker"]) {
+    const dockerfile = parseDockerfile(readFileSync(path.join(root, file), "utf8"));
+    for (const stage of dockerfile.stages) {
+      const from = stage.from.replace(/^\$\{(\w+)\}$/, (_, arg: string) => dockerfile.args[arg] ?? "");
+      // A FROM naming an earlier stage pulls nothing.
+      if (!dockerfile.stages.some((s) => s.name === from)) add(from, file);
+    }
+  }
+  const compose = readCompose(path.relative(ROOT, path.join(root, "docker-compose.yml")));
+  for (const [name, service] of Object.entries(compose.services)) {
+    // Services built here run our own images (`${AA_SERVER_IMAGE:-…:local}`), not pulled ones.
+    if (service.image && !service.build) add(service.image, `docker-compose.yml ${name}`);
+  }
+  return refs;
+}
+
+/** scripts/deploy/unpinned-images.txt: reference → why. */
+function unpinnedList(root = ROOT): Map<string, string> {
+  const text = readFileSync(path.join(root, "scripts/deploy/unpinned-images.txt"), "utf8");
+  return new Map(
+    text
+      .split("\n")
+      .filter((l) => l.trim() !== "" && !l.trimStart().startsWith("#"))
+      .map((l) => [l.split("#")[0]!.trim(), (l.split("#")[1] ?? "").trim()]),
+  );
+}
+
+describe("images pinned by digest", () => {
+  const images = pulledImages();
+  const listed = unpinnedList();
+
+  it("when the deployment pulls an image, then it is pinned by digest, or listed with a reason in unpinned-images.txt", () => {
+    const unpinned = [...images.keys()].filter((ref) => !PINNED.test(ref));
+    if (unpinned.length > 0)
+      console.warn(
+        `images not pinned by digest yet (run scripts/deploy/pin-images.sh where a registry is reachable): ${unpinned.join(", ")}`,
+      );
+
+    expect(images.size).toBeGreaterThanOrEqual(6);
+    for (const ref of unpinned) {
+      expect(listed.has(ref), `${ref} (${images.get(ref)!.join(", ")}) is unpinned and not listed`).toBe(
+        true,
+      );
+      expect(listed.get(ref), `${ref} is listed without a reason`).not.toBe("");
+    }
+    // The stores whose digests could be verified are pinned.
+    expect(
+      images.has("mongo:7.0@sha256:b6421fd6d1c5ded6377b397d8983e2f82e2100dc5123332dcfda2065a472be5b"),
+    ).toBe(true);
+    expect([...images.keys()].filter((r) => r.startsWith("redis:")).every((r) => PINNED.test(r))).toBe(true);
+  });
+
+  it("when an image is listed as unpinned, then the files still pull it unpinned (no stale entries)", () => {
+    for (const ref of listed.keys()) {
+      expect(images.has(ref), `${ref} is listed but no file pulls it`).toBe(true);
+      expect(PINNED.test(ref), `${ref} is listed but pinned`).toBe(false);
+    }
+  });
+
+  it("when a reference is checked, then only name:tag@sha256:<64 hex> counts as pinned", () => {
+    expect(PINNED.test("node:24.22.3-bookworm-slim")).toBe(false);
+    expect(PINNED.test("node@sha256:" + "a".repeat(64))).toBe(false);
+    expect(PINNED.test("node:24.22.3-bookworm-slim@sha256:" + "a".repeat(63))).toBe(false);
+    expect(PINNED.test("node:24.22.3-bookworm-slim@sha256:" + "0a".repeat(32))).toBe(true);
+  });
+
+  describe("pin-images.sh (a stand-in `docker` answers for the registry, which this machine cannot reach)", () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), "aa-pin-images-"));
+    const bin = path.join(work, "bin");
+    const copy = path.join(work, "repo");
+    mkdirSync(path.join(copy, "scripts/deploy"), { recursive: true });
+    for (const f of [
+      "Dockerfile.server",
+      "Dockerfile.worker",
+      "docker-compose.yml",
+      "scripts/deploy/unpinned-images.txt",
+    ])
+      cpSync(path.join(ROOT, f), path.join(copy, f));
+    mkdirSync(bin);
+    // `docker buildx imagetools inspect <ref> --format '{{json .Manifest}}'`, as buildx prints it: the
+    // manifest list's descriptor. The digest is sha256(<ref>), so each reference gets its own.
+    writeFileSync(
+      path.join(bin, "docker"),
+      `#!/bin/sh
+[ "$1 $2 $3" = "buildx imagetools inspect" ] || { echo "unexpected docker $*" >&2; exit 2; }
+printf '{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:%s","size":10233}\n' "$(printf '%s' "$4" | sha256sum | cut -c1-64)"
+`,
+    );
+    chmodSync(path.join(bin, "docker"), 0o755);
+    afterAll(() => {
+      rmSync(work, { recursive: true, force: true });
+    });
+    const run = (...args: string[]) =>
+      spawnSync("bash", [path.join(ROOT, "scripts/deploy/pin-images.sh"), ...args], {
+        env: { ...process.env, AA_PIN_ROOT: copy, PATH: `${bin}:${process.env.PATH ?? ""}` },
+        encoding: "utf8",
+      });
+    const sha = (ref: string) =>
+      spawnSync("sh", ["-c", `printf '%s' "$0" | sha256sum | cut -c1-64`, ref], {
+        encoding: "utf8",
+      }).stdout.trim();
+
+    it("when run, then every unpinned image is pinned to its tag's digest in place, pinned ones are kept, and the list is emptied", () => {
+      const before = run("--check");
+      const pin = run();
+      const after = run("--check");
+      const pinned = pulledImages(copy);
+      const left = unpinnedList(copy);
+
+      expect(before.status).toBe(1);
+      expect(before.stderr).toContain("unpinned image: node:24.22.3-bookworm-slim");
+      expect(pin.status, pin.stderr).toBe(0);
+      expect(after.status, after.stderr).toBe(0);
+      expect([...left.keys()]).toEqual([]);
+      for (const ref of pinned.keys()) expect(ref, ref).toMatch(PINNED);
+      for (const ref of listed.keys()) expect(pinned.has(`${ref}@sha256:${sha(ref)}`), ref).toBe(true);
+      // Already pinned (verified) digests are not replaced by a plain run.
+      expect(
+        pinned.has("mongo:7.0@sha256:b6421fd6d1c5ded6377b397d8983e2f82e2100dc5123332dcfda2065a472be5b"),
+      ).toBe(true);
+      expect(pinned.get(`node:24.22.3-bookworm-slim@sha256:${sha("node:24.22.3-bookworm-slim")}`)).toEqual([
+        "Dockerfile.server",
+        "Dockerfile.server",
+        "Dockerfile.worker",
+        "Dockerfile.worker",
+      ]);
+    });
+  });
 });
