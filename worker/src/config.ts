@@ -33,7 +33,7 @@ export const WorkerConfigSchema = CoreConfigSchema.extend({
    * gives them up (they are delivered again). Keep it below the platform's grace period: ECS
    * `stopTimeout` (the CDK app sets 100 s under 120 s), compose `stop_grace_period`.
    */
-  WORKER_DRAIN_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(30),
+  WORKER_DRAIN_TIMEOUT_S: z.coerce.number().positive().max(3600).default(25),
   /**
    * The ECS container agent's endpoint, injected by ECS into every container of a task. When set,
    * the worker asks for scale-in protection while it has jobs in flight (task-protection.ts).

@@ -3,9 +3,23 @@ import { existsSync } from "node:fs";
 import { Fts5SearchIndex } from "../adapters/fts5/fts5-search-index.ts";
 import { SqliteJobQueue } from "../adapters/sqlite-queue/sqlite-job-queue.ts";
 import { SqliteRepositories } from "../adapters/sqlite/sqlite-repositories.ts";
-import type { ChunkRepository, JobQueue, SearchIndex } from "../ports/index.ts";
+import type { ChunkRecord } from "../domain/records.ts";
+import type { ChunkRepository, IndexedChunk, JobQueue, SearchIndex } from "../ports/index.ts";
 import { localPaths } from "../wiring.ts";
 import { BackupError } from "./manifest.ts";
+
+/** A stored passage as the search index takes it. */
+export function toIndexedChunk(c: ChunkRecord): IndexedChunk {
+  return {
+    chunkId: c.id,
+    documentId: c.documentId,
+    projectId: c.projectId,
+    text: c.text,
+    pageStart: c.pageStart,
+    pageEnd: c.pageEnd,
+    section: c.section,
+  };
+}
 
 /**
  * Rebuilds the search index from the chunks in the metadata store, through the ports: any
@@ -23,17 +37,7 @@ export async function rebuildSearchIndex(deps: {
     const rows = await deps.chunks.listByDocument(documentId);
     // Drop the document first: a chunk the metadata no longer has must not stay findable.
     await deps.search.deleteDocument(documentId);
-    const result = await deps.search.indexChunks(
-      rows.map((c) => ({
-        chunkId: c.id,
-        documentId: c.documentId,
-        projectId: c.projectId,
-        text: c.text,
-        pageStart: c.pageStart,
-        pageEnd: c.pageEnd,
-        section: c.section,
-      })),
-    );
+    const result = await deps.search.indexChunks(rows.map(toIndexedChunk));
     if (result.failed.length > 0) {
       throw new BackupError(
         `${result.failed.length} passages of document ${documentId} could not be indexed: ${result.failed[0]?.reason ?? "unknown"}`,
