@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { ConfigError, createContext, createLogger } from "@academic-assist/core";
+import { ConfigError, createContext, createLogger, exitOnStartFailure } from "@academic-assist/core";
 import { createApp } from "./app.ts";
 import { parseServerConfig } from "./config.ts";
 import { bootstrapLocal, resolveSecret } from "./local-bootstrap.ts";
@@ -57,4 +57,4 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-void main();
+main().catch((err: unknown) => exitOnStartFailure("server", err));

@@ -2,6 +2,7 @@ import {
   ConfigError,
   createContext,
   createLogger,
+  exitOnStartFailure,
   logContext,
   prewarmExtraction,
   type JobHandler,
@@ -132,4 +133,4 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-void main();
+main().catch((err: unknown) => exitOnStartFailure("worker", err));
