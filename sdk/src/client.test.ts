@@ -155,6 +155,75 @@ describe("retries", () => {
     expect(JSON.parse(requests[0]!.body.toString())).toEqual({ name: "Papers" });
   });
 
+  it("when an endpoint's contract does not honour Idempotency-Key, then no key is sent, not even one passed in", async () => {
+    const { client, requests } = await serve((req, res) => {
+      if (req.path.endsWith("/estimate"))
+        json(res, 200, {
+          provider: "extractive",
+          model: "x",
+          inputTokens: 1,
+          outputTokens: 1,
+          costUsd: null,
+          cached: false,
+        });
+      else problem(res, 409, "email_taken", "taken");
+    });
+
+    await client.notes.estimate("doc_1", {}, { idempotencyKey: "mine" });
+    await client.auth
+      .register({ email: "a@example.org", password: "correct horse battery", name: "A" })
+      .catch(() => null);
+    await client.projects.create({ name: "Keyed" }, { idempotencyKey: "mine" }).catch(() => null);
+
+    expect(requests.map((r) => [r.path, r.headers["idempotency-key"]])).toEqual([
+      ["/api/v1/documents/doc_1/notes/estimate", undefined],
+      ["/api/v1/auth/register", undefined],
+      ["/api/v1/projects", "mine"],
+    ]);
+  });
+
+  it("when a POST without key or natural idempotency (register) gets a 500 or loses its connection, then it is not retried", async () => {
+    let calls = 0;
+    const { client, requests } = await serve((_req, res) => {
+      if (++calls === 1) problem(res, 500, "internal", "boom", {}, { "retry-after-ms": "1" });
+      else res.socket?.destroy();
+    });
+    const params = { email: "a@example.org", password: "correct horse battery", name: "A" };
+
+    await expect(client.auth.register(params)).rejects.toBeInstanceOf(InternalServerError);
+    await expect(client.auth.register(params)).rejects.toBeInstanceOf(APIConnectionError);
+
+    expect(requests).toHaveLength(2);
+  });
+
+  it("when a POST without key is refused before any work (429, 503) or cannot connect, then it is retried", async () => {
+    let calls = 0;
+    const { client, requests } = await serve((_req, res) => {
+      calls++;
+      if (calls === 1) problem(res, 429, "rate_limited", "slow down", {}, { "retry-after-ms": "1" });
+      else if (calls === 2)
+        problem(res, 503, "service_unavailable", "store down", {}, { "retry-after-ms": "1" });
+      else problem(res, 409, "email_taken", "taken");
+    });
+    const port = await closedPort();
+    let attempts = 0;
+    const refused = new AcademicAssist({
+      baseURL: `http://127.0.0.1:${port}`,
+      maxRetries: 1,
+      fetch: (url, init) => {
+        attempts++;
+        return globalThis.fetch(url, init);
+      },
+    });
+    const params = { email: "a@example.org", password: "correct horse battery", name: "A" };
+
+    await expect(client.auth.register(params)).rejects.toBeInstanceOf(ConflictError);
+    await expect(refused.auth.register(params)).rejects.toBeInstanceOf(APIConnectionError);
+
+    expect(requests).toHaveLength(3);
+    expect(attempts).toBe(2);
+  });
+
   it("when a project's LLM provider is changed, then the choice is sent and the project comes back with it", async () => {
     const llm = { provider: "openai-compatible", model: "llama3.1:8b" } as const;
     const { client, requests } = await serve((req, res) => {

@@ -7,7 +7,7 @@ import { pinoHttp } from "pino-http";
 import type { ServerConfig } from "./config.ts";
 import { gatewayRoutes } from "./gateway/gateway.routes.ts";
 import { roleServes } from "./http/areas.ts";
-import { serveOnly } from "./http/endpoint.ts";
+import { honourIdempotencyKeys, serveOnly } from "./http/endpoint.ts";
 import { trustGateway } from "./http/internal-identity.ts";
 import { errorMiddleware } from "./http/problem.ts";
 import { HttpMetrics } from "./http/metrics.ts";
@@ -141,8 +141,7 @@ export function createApp(deps: ServerDeps): {
     // Behind the gateway, the caller arrives as a signed identity; directly, as a bearer token.
     server.use("/api/v1", trustGateway(deps.secret));
     serveOnly(api, (endpoint) => roleServes(config.SERVICE, endpoint));
-    // JSON bodies only where JSON is expected; uploads stream their raw body untouched.
-    api.use(express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
+    honourIdempotencyKeys(api, app.repos.idempotency, app.logger);
     authRoutes(api, { auth, repos: app.repos, passport, requireAuth: authMw });
     projectRoutes(api, {
       repos: app.repos,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -7,6 +8,8 @@ import {
   createLogger,
   generateNote,
   indexDocument,
+  newId,
+  nowIso,
   processDocument,
   type AppContext,
   type QueueConsumer,
@@ -110,6 +113,36 @@ export async function startApi(env: Record<string, string> = {}): Promise<TestAp
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A one-page document record in `projectId` as processing leaves it (`ready` by default), stored
+ * through the real repositories: for tests that need a document but no PDF processing.
+ */
+export async function seedDocument(
+  app: AppContext,
+  options: { projectId: string; createdBy: string; status?: "ready" | "queued" },
+): Promise<string> {
+  const at = nowIso();
+  const id = newId("doc");
+  await app.repos.documents.createOrGetBySha({
+    id,
+    projectId: options.projectId,
+    filename: "paper.pdf",
+    mediaType: "application/pdf",
+    byteSize: 10,
+    sha256: createHash("sha256").update(id).digest("hex"),
+    blobKey: `documents/${id}/original`,
+    status: options.status ?? "ready",
+    progress: null,
+    error: null,
+    pageCount: options.status === "queued" ? null : 1,
+    metadata: { title: "A Paper", authors: [], abstract: null, doi: null, year: null, language: "en" },
+    createdBy: options.createdBy,
+    createdAt: at,
+    updatedAt: at,
+  });
+  return id;
 }
 
 /** Polls until `check` returns a value, or fails after `timeoutMs` with the last value seen. */

@@ -191,17 +191,47 @@ export interface UsageRepository {
   totalsByProject(userId: string, from: string, to: string): Promise<(UsageTotals & { projectId: string })[]>;
 }
 
-/** Remembers the answer to a mutating request sent with `Idempotency-Key`. */
+/** The answer stored for an `Idempotency-Key`, replayed to a retry. */
+export interface IdempotentResponse {
+  status: number;
+  body: unknown;
+  /** Response headers replayed with it (`ETag`…). */
+  headers: Record<string, string>;
+}
+
+/** An `Idempotency-Key` of one user: claimed while its first request runs, then holding its answer. */
+export interface IdempotencyRecord {
+  /** What the key was first used for (method, URL and body, hashed): another request is a conflict. */
+  requestHash: string;
+  /** null while the first request is still running. */
+  response: IdempotentResponse | null;
+  createdAt: string;
+}
+
+/**
+ * Remembers the answer to a mutating request sent with `Idempotency-Key`. Keys are opaque here; the
+ * caller scopes them (the server prefixes the endpoint).
+ */
 export interface IdempotencyRepository {
-  /** The stored response for (user, key), or null. */
-  find(userId: string, key: string): Promise<{ requestHash: string; status: number; body: unknown } | null>;
-  /** Stores a response; a second save of the same (user, key) keeps the first. */
-  save(
+  /**
+   * Claims (user, key) for a request about to run, atomically across processes. Resolves null when
+   * this call holds the claim: the key is new, or its earlier claim was made before `staleBefore` and
+   * never finished (its process died) and is taken over. Otherwise resolves the existing record: a
+   * claim in flight (`response: null`) or the stored answer.
+   */
+  claim(
     userId: string,
     key: string,
-    entry: { requestHash: string; status: number; body: unknown },
+    requestHash: string,
     at: string,
-  ): Promise<void>;
+    staleBefore: string,
+  ): Promise<IdempotencyRecord | null>;
+  /** Stores the answer of a claimed key; later claims of it resolve this record. */
+  complete(userId: string, key: string, response: IdempotentResponse): Promise<void>;
+  /** Drops a claim still in flight (its request failed, so a retry may run it); a stored answer stays. */
+  release(userId: string, key: string): Promise<void>;
+  /** The record of (user, key), or null. */
+  find(userId: string, key: string): Promise<IdempotencyRecord | null>;
 }
 
 /** Every repository of one metadata store. */

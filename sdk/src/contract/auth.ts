@@ -1,19 +1,19 @@
 import { z } from "zod";
-import { Id, Timestamp } from "./common.ts";
+import { Email, Id, Timestamp } from "./common.ts";
 
 export const User = z
-  .object({ id: Id, email: z.email(), name: z.string(), createdAt: Timestamp })
+  .object({ id: Id, email: Email, name: z.string(), createdAt: Timestamp })
   .meta({ id: "User" });
 export type User = z.infer<typeof User>;
 
 export const LoginBody = z
-  .object({ email: z.email().max(254), password: z.string().min(1).max(1024) })
+  .object({ email: Email, password: z.string().min(1).max(1024) })
   .meta({ id: "LoginBody" });
 export type LoginBody = z.infer<typeof LoginBody>;
 
 export const RegisterBody = z
   .object({
-    email: z.email().max(254),
+    email: Email,
     password: z.string().min(10, "must be at least 10 characters").max(1024),
     name: z.string().trim().min(1).max(200),
   })

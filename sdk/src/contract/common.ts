@@ -26,3 +26,30 @@ export interface Page<T> {
 
 export const Language = z.enum(["en", "ja"]);
 export type Language = z.infer<typeof Language>;
+
+/**
+ * An email address within RFC 5321's limits: a local part of at most 64 characters, at most 254 in
+ * all (the pattern is ASCII-only, so characters are octets). zod's own email pattern, with the local
+ * part bounded in the pattern itself so that the OpenAPI document states the limit; the one rule a
+ * bounded pattern cannot say without a lookahead — no `..` — is checked on top. Used for input and
+ * output alike: the server refuses longer addresses at sign-up, so no stored address exceeds it.
+ */
+export const Email = z
+  .email({
+    pattern:
+      /^[A-Za-z0-9_'+-](?:[A-Za-z0-9_'+.-]{0,62}[A-Za-z0-9_+-])?@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/,
+    error: "must be an email address (at most 64 characters before the @, 254 in all)",
+  })
+  .max(254)
+  .refine((v) => !v.includes(".."), { error: "must be an email address (no `..`)" });
+
+/**
+ * `Idempotency-Key` on the endpoints whose contract says `idempotency: "key"`: a client's unique
+ * value (a UUID) for one intended action, reused on every retry of it.
+ */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, "must be 1-255 visible ASCII characters")
+  .meta({ description: "A unique value (e.g. a UUID) per intended action, reused when retrying it" });

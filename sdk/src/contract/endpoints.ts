@@ -33,10 +33,31 @@ export interface Endpoint {
   /** Raw request bodies (uploads): media types accepted instead of JSON. */
   rawBody?: string[];
   responses: Partial<
-    Record<200 | 201 | 202 | 204, { description: string; schema?: z.ZodType; contentType?: string }>
+    Record<
+      200 | 201 | 202 | 204,
+      {
+        description: string;
+        schema?: z.ZodType;
+        /** The media type of the body (default JSON); a list for raw bodies that come in several. */
+        contentType?: string | readonly string[];
+      }
+    >
   >;
-  /** Error statuses this endpoint can answer besides 400/401/500. */
+  /**
+   * Error statuses only this endpoint's own logic answers (403 for a role, 409 for its conflicts…).
+   * The ones every endpoint of its shape can answer are derived, never listed here: see
+   * `errorStatuses` in `statuses.ts` (400, 401, 404, 409, 413, 415, 500, 503).
+   */
   errors?: number[];
+  /**
+   * What repeating this POST or PATCH does (GET, PUT and DELETE are idempotent by method):
+   * - `"key"`: it would act twice, so it honours `Idempotency-Key`: the first 2xx answer is stored
+   *   per user, endpoint and key and replayed for a retry; the SDK sends a key and retries.
+   * - `"natural"`: repeating it is harmless without a key (it only computes, or deduplicates by
+   *   content); the SDK retries it without a key.
+   * - absent: neither; the SDK retries it only when the server cannot have acted on it.
+   */
+  idempotency?: "key" | "natural";
 }
 
 const ok = (schema: z.ZodType, description = "OK") => ({ description, schema });
@@ -68,7 +89,8 @@ export const endpoints = {
     summary: "Exchange email and password for a short-lived JWT",
     body: A.LoginBody,
     responses: { 200: ok(A.Session) },
-    errors: [429],
+    errors: [401, 429],
+    idempotency: "natural",
   }),
   "auth.me": endpoint({
     id: "auth.me",
@@ -88,6 +110,7 @@ export const endpoints = {
     summary: "Create a personal API token (shown once)",
     body: A.ApiTokenCreateBody,
     responses: { 201: ok(A.ApiTokenCreated, "Created") },
+    idempotency: "key",
   }),
   "tokens.list": endpoint({
     id: "tokens.list",
@@ -107,7 +130,6 @@ export const endpoints = {
     summary: "Revoke an API token",
     params: A.TokenIdParams,
     responses: noContent,
-    errors: [404],
   }),
   // projects
   "projects.create": endpoint({
@@ -119,6 +141,7 @@ export const endpoints = {
     summary: "Create a project (you become its owner)",
     body: P.ProjectCreateBody,
     responses: { 201: ok(P.Project, "Created") },
+    idempotency: "key",
   }),
   "projects.list": endpoint({
     id: "projects.list",
@@ -139,7 +162,6 @@ export const endpoints = {
     summary: "One project",
     params: P.ProjectIdParams,
     responses: { 200: ok(P.Project) },
-    errors: [404],
   }),
   "projects.update": endpoint({
     id: "projects.update",
@@ -151,7 +173,8 @@ export const endpoints = {
     params: P.ProjectIdParams,
     body: P.ProjectUpdateBody,
     responses: { 200: ok(P.Project) },
-    errors: [403, 404],
+    errors: [403],
+    idempotency: "key",
   }),
   "projects.delete": endpoint({
     id: "projects.delete",
@@ -162,7 +185,7 @@ export const endpoints = {
     summary: "Delete a project and everything in it (owner)",
     params: P.ProjectIdParams,
     responses: noContent,
-    errors: [403, 404],
+    errors: [403],
   }),
   "members.list": endpoint({
     id: "members.list",
@@ -173,7 +196,6 @@ export const endpoints = {
     summary: "Members of a project",
     params: P.ProjectIdParams,
     responses: { 200: ok(z.object({ items: z.array(P.Member) })) },
-    errors: [404],
   }),
   "members.add": endpoint({
     id: "members.add",
@@ -185,7 +207,8 @@ export const endpoints = {
     params: P.ProjectIdParams,
     body: P.MemberAddBody,
     responses: { 201: ok(P.Member, "Added") },
-    errors: [403, 404, 409],
+    errors: [403, 409],
+    idempotency: "key",
   }),
   "members.update": endpoint({
     id: "members.update",
@@ -197,7 +220,8 @@ export const endpoints = {
     params: P.MemberIdParams,
     body: P.MemberUpdateBody,
     responses: { 200: ok(P.Member) },
-    errors: [403, 404, 409],
+    errors: [403, 409],
+    idempotency: "key",
   }),
   "members.remove": endpoint({
     id: "members.remove",
@@ -208,7 +232,7 @@ export const endpoints = {
     summary: "Remove a member (owner; or yourself)",
     params: P.MemberIdParams,
     responses: noContent,
-    errors: [403, 404, 409],
+    errors: [403, 409],
   }),
   // documents
   "documents.upload": endpoint({
@@ -232,7 +256,8 @@ export const endpoints = {
       202: ok(D.DocumentUploadResult, "Accepted: processing queued"),
       200: ok(D.DocumentUploadResult, "The same file is already in this project"),
     },
-    errors: [403, 404, 413, 415, 422],
+    errors: [403, 422],
+    idempotency: "natural",
   }),
   "documents.list": endpoint({
     id: "documents.list",
@@ -244,7 +269,6 @@ export const endpoints = {
     params: P.ProjectIdParams,
     query: D.DocumentListQuery,
     responses: { 200: ok(pageOf(D.Document)) },
-    errors: [404],
   }),
   "documents.get": endpoint({
     id: "documents.get",
@@ -255,7 +279,6 @@ export const endpoints = {
     summary: "A document: status, progress, metadata",
     params: D.DocumentIdParams,
     responses: { 200: ok(D.Document) },
-    errors: [404],
   }),
   "documents.pages": endpoint({
     id: "documents.pages",
@@ -267,7 +290,7 @@ export const endpoints = {
     params: D.DocumentIdParams,
     query: D.DocumentPagesQuery,
     responses: { 200: ok(D.DocumentPages) },
-    errors: [404, 409],
+    errors: [409],
   }),
   "documents.file": endpoint({
     id: "documents.file",
@@ -279,12 +302,10 @@ export const endpoints = {
     params: D.DocumentIdParams,
     responses: {
       200: {
-        description:
-          "The file's bytes, typed as sniffed at upload (application/pdf, image/png, image/jpeg, image/tiff), as an attachment",
-        contentType: "application/octet-stream",
+        description: "The file's bytes, typed as sniffed at upload, as an attachment",
+        contentType: D.MediaType.options,
       },
     },
-    errors: [404],
   }),
   "documents.delete": endpoint({
     id: "documents.delete",
@@ -295,7 +316,7 @@ export const endpoints = {
     summary: "Delete a document, its file, index entries and notes (owner, editor)",
     params: D.DocumentIdParams,
     responses: noContent,
-    errors: [403, 404],
+    errors: [403],
   }),
   // jobs
   "jobs.get": endpoint({
@@ -307,7 +328,6 @@ export const endpoints = {
     summary: "A background job",
     params: J.JobIdParams,
     responses: { 200: ok(J.Job) },
-    errors: [404],
   }),
   "jobs.list": endpoint({
     id: "jobs.list",
@@ -319,7 +339,6 @@ export const endpoints = {
     params: P.ProjectIdParams,
     query: J.JobListQuery,
     responses: { 200: ok(pageOf(J.Job)) },
-    errors: [404],
   }),
   // search
   "search.query": endpoint({
@@ -352,7 +371,6 @@ export const endpoints = {
     summary: "Templates a project's notes can use: the built-in ones, then the project's own by name",
     params: P.ProjectIdParams,
     responses: { 200: ok(N.TemplateList) },
-    errors: [404],
   }),
   "templates.create": endpoint({
     id: "templates.create",
@@ -365,7 +383,8 @@ export const endpoints = {
     params: P.ProjectIdParams,
     body: T.TemplateCreateBody,
     responses: { 201: ok(T.CustomTemplate, "Created") },
-    errors: [403, 404, 409],
+    errors: [403, 409],
+    idempotency: "key",
   }),
   "templates.preview": endpoint({
     id: "templates.preview",
@@ -378,7 +397,7 @@ export const endpoints = {
     params: P.ProjectIdParams,
     body: T.TemplatePreviewBody,
     responses: { 200: ok(T.TemplatePreview) },
-    errors: [404],
+    idempotency: "natural",
   }),
   "templates.get": endpoint({
     id: "templates.get",
@@ -389,7 +408,6 @@ export const endpoints = {
     summary: "A project's custom template",
     params: T.TemplateIdParams,
     responses: { 200: ok(T.CustomTemplate) },
-    errors: [404],
   }),
   "templates.update": endpoint({
     id: "templates.update",
@@ -401,7 +419,8 @@ export const endpoints = {
     params: T.TemplateIdParams,
     body: T.TemplateUpdateBody,
     responses: { 200: ok(T.CustomTemplate) },
-    errors: [403, 404, 409],
+    errors: [403, 409],
+    idempotency: "key",
   }),
   "templates.delete": endpoint({
     id: "templates.delete",
@@ -412,7 +431,7 @@ export const endpoints = {
     summary: "Delete a custom template (owner, editor); notes made with it stay",
     params: T.TemplateIdParams,
     responses: noContent,
-    errors: [403, 404],
+    errors: [403],
   }),
   "notes.create": endpoint({
     id: "notes.create",
@@ -427,7 +446,8 @@ export const endpoints = {
       200: ok(N.NoteCreateResult, "Served from the cache: a ready copy of an identical note, no job"),
       202: ok(N.NoteCreateResult, "Accepted: generation queued"),
     },
-    errors: [402, 403, 404, 409],
+    errors: [402, 403, 409],
+    idempotency: "key",
   }),
   "notes.estimate": endpoint({
     id: "notes.estimate",
@@ -439,7 +459,8 @@ export const endpoints = {
     params: D.DocumentIdParams,
     body: N.NoteEstimateBody,
     responses: { 200: ok(N.NoteEstimate) },
-    errors: [404, 409],
+    errors: [409],
+    idempotency: "natural",
   }),
   "notes.estimateBatch": endpoint({
     id: "notes.estimateBatch",
@@ -451,7 +472,8 @@ export const endpoints = {
     params: P.ProjectIdParams,
     body: N.NoteEstimateBatchBody,
     responses: { 200: ok(N.NoteEstimateBatch) },
-    errors: [404, 409],
+    errors: [409],
+    idempotency: "natural",
   }),
   "usage.get": endpoint({
     id: "usage.get",
@@ -475,7 +497,6 @@ export const endpoints = {
     params: P.ProjectIdParams,
     query: N.NoteListQuery,
     responses: { 200: ok(pageOf(N.Note)) },
-    errors: [404],
   }),
   "notes.get": endpoint({
     id: "notes.get",
@@ -486,7 +507,6 @@ export const endpoints = {
     summary: "A note with its Markdown",
     params: N.NoteIdParams,
     responses: { 200: ok(N.Note) },
-    errors: [404],
   }),
   "notes.update": endpoint({
     id: "notes.update",
@@ -500,7 +520,8 @@ export const endpoints = {
     headers: N.NoteUpdateHeaders,
     body: N.NoteUpdateBody,
     responses: { 200: ok(N.Note) },
-    errors: [403, 404, 409, 428],
+    errors: [403, 409, 428],
+    idempotency: "key",
   }),
   "notes.delete": endpoint({
     id: "notes.delete",
@@ -511,7 +532,7 @@ export const endpoints = {
     summary: "Delete a note (owner, editor)",
     params: N.NoteIdParams,
     responses: noContent,
-    errors: [403, 404],
+    errors: [403],
   }),
   // llm
   "projects.ask": endpoint({
@@ -525,7 +546,8 @@ export const endpoints = {
     params: P.ProjectIdParams,
     body: K.AskBody,
     responses: { 200: ok(K.AskResult) },
-    errors: [404, 422, 502, 503],
+    errors: [422, 502, 503],
+    idempotency: "key",
   }),
   // events
   "events.stream": endpoint({

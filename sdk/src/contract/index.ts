@@ -12,3 +12,4 @@ export * from "./search.ts";
 export * from "./templates.ts";
 export * from "./ask.ts";
 export * from "./usage.ts";
+export * from "./statuses.ts";

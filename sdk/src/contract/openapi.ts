@@ -1,21 +1,8 @@
 import { z } from "zod";
+import { IdempotencyKey } from "./common.ts";
 import { endpointList, type Endpoint } from "./endpoints.ts";
 import { ERROR_CODES, Problem, PROBLEM_CONTENT_TYPE } from "./errors.ts";
-
-const STATUS_TEXT: Record<number, string> = {
-  400: "Invalid request (problem+json names the field)",
-  401: "Missing, expired or invalid credentials",
-  403: "Your role does not allow this",
-  404: "Not found, or not yours",
-  409: "Conflict",
-  413: "Upload larger than the limit",
-  415: "Unsupported file type",
-  422: "The input cannot be processed",
-  428: "The request must be conditional (send If-Match)",
-  429: "Too many requests",
-  500: "Unexpected error",
-  503: "A dependency is unavailable",
-};
+import { ERROR_STATUS_REASONS, errorStatuses } from "./statuses.ts";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -71,6 +58,18 @@ function parametersOf(e: Endpoint, components: Record<string, unknown>): unknown
       });
     }
   }
+  if (e.idempotency === "key") {
+    out.push({
+      name: "Idempotency-Key",
+      in: "header",
+      required: false,
+      description:
+        "Makes a retry safe: the first 2xx answer to this key (per user and endpoint) is replayed, with " +
+        "`Idempotent-Replayed: true`; the key reused for another request, or while its first request is " +
+        "still running, answers 409 `idempotency_conflict` (the latter with `Retry-After`).",
+      schema: toSchema(IdempotencyKey, "input", components),
+    });
+  }
   return out;
 }
 
@@ -86,24 +85,26 @@ export function buildOpenApiDocument(
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(e.responses)) {
       if (!r) continue;
+      const types = typeof r.contentType === "string" ? [r.contentType] : (r.contentType ?? []);
       responses[status] = r.schema
         ? {
             description: r.description,
             content: {
-              [r.contentType ?? "application/json"]: { schema: toSchema(r.schema, "output", schemas) },
+              [types[0] ?? "application/json"]: { schema: toSchema(r.schema, "output", schemas) },
             },
           }
-        : r.contentType
+        : types.length > 0
           ? {
               description: r.description,
-              content: { [r.contentType]: { schema: { type: "string", format: "binary" } } },
+              content: Object.fromEntries(
+                types.map((type) => [type, { schema: { type: "string", format: "binary" } }]),
+              ),
             }
           : { description: r.description };
     }
-    const errorStatuses = new Set([400, ...(e.auth ? [401] : []), 500, 503, ...(e.errors ?? [])]);
-    for (const status of [...errorStatuses].sort()) {
+    for (const status of errorStatuses(e)) {
       responses[String(status)] = {
-        description: STATUS_TEXT[status] ?? "Error",
+        description: ERROR_STATUS_REASONS[status as keyof typeof ERROR_STATUS_REASONS] ?? "Error",
         content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: "#/components/schemas/Problem" } } },
       };
     }

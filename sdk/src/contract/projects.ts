@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, Language, PageParams, Timestamp } from "./common.ts";
+import { Email, Id, Language, PageParams, Timestamp } from "./common.ts";
 
 export const Role = z.enum(["owner", "editor", "viewer"]);
 export type Role = z.infer<typeof Role>;
@@ -81,12 +81,12 @@ export const ProjectListQuery = PageParams;
 export type ProjectListParams = z.input<typeof ProjectListQuery>;
 
 export const Member = z
-  .object({ userId: Id, email: z.email(), name: z.string(), role: Role, addedAt: Timestamp })
+  .object({ userId: Id, email: Email, name: z.string(), role: Role, addedAt: Timestamp })
   .meta({ id: "Member" });
 export type Member = z.infer<typeof Member>;
 
 export const MemberAddBody = z
-  .object({ email: z.email().max(254), role: Role.exclude(["owner"]).default("viewer") })
+  .object({ email: Email, role: Role.exclude(["owner"]).default("viewer") })
   .meta({ id: "MemberAddBody" });
 export type MemberAddParams = z.input<typeof MemberAddBody>;
 

@@ -43,7 +43,11 @@ export interface RequestOptions {
   maxRetries?: number | undefined;
   /** Extra headers for this request. */
   headers?: Record<string, string> | undefined;
-  /** Sent as `Idempotency-Key`; POSTs get a random one automatically when they may be retried. */
+  /**
+   * Sent as `Idempotency-Key` on the endpoints that honour it (their contract says
+   * `idempotency: "key"`), which otherwise get a random one per call; reuse one key to make your own
+   * retries of one action safe. Ignored elsewhere.
+   */
   idempotencyKey?: string | undefined;
 }
 
@@ -51,7 +55,7 @@ export type QueryValue = string | number | boolean | null | undefined;
 
 /** One call, as the resources describe it. */
 export interface APIRequest {
-  endpoint: Pick<Endpoint, "method" | "path">;
+  endpoint: Pick<Endpoint, "method" | "path" | "idempotency">;
   params?: Record<string, string>;
   query?: Record<string, QueryValue>;
   /** A JSON body. */
@@ -63,6 +67,8 @@ export interface APIRequest {
 }
 
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+/** Connection failures that happen before a request is sent: retrying cannot make it act twice. */
+const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 const MAX_RETRY_AFTER_MS = 60_000;
 
 /** HTTP plumbing shared by the resources: URLs, auth, timeouts, retries, error mapping, validation. */
@@ -157,7 +163,12 @@ export class APIClient {
     if (req.rawBody) headers.set("Content-Type", req.rawBody.contentType);
     else if (req.body !== undefined) headers.set("Content-Type", "application/json");
     for (const [k, v] of Object.entries(req.options?.headers ?? {})) headers.set(k, v);
-    if (req.options?.idempotencyKey) headers.set("Idempotency-Key", req.options.idempotencyKey);
+    // Only the endpoints that honour a key get one: elsewhere it would promise a safety it lacks.
+    if (req.endpoint.idempotency === "key") {
+      headers.set("Idempotency-Key", req.options?.idempotencyKey ?? globalThis.crypto.randomUUID());
+    } else {
+      headers.delete("Idempotency-Key");
+    }
     return headers;
   }
 
@@ -173,11 +184,9 @@ export class APIClient {
     const timeout = req.options?.timeout ?? this.timeout;
     const maxRetries =
       req.rawBody && !req.rawBody.replayable ? 0 : (req.options?.maxRetries ?? this.maxRetries);
-    // A retried POST must not create twice: give it a key the server can deduplicate on.
-    if (!IDEMPOTENT_METHODS.has(method) && maxRetries > 0 && !headers.has("Idempotency-Key")) {
-      headers.set("Idempotency-Key", globalThis.crypto.randomUUID());
-    }
-    const retryable = IDEMPOTENT_METHODS.has(method) || headers.has("Idempotency-Key");
+    // Repeating it cannot act twice: by method, by the server's replay of the key, or by nature. A
+    // request that is none of these is retried only when it cannot have been acted on.
+    const repeatable = IDEMPOTENT_METHODS.has(method) || req.endpoint.idempotency !== undefined;
     const body = req.rawBody
       ? req.rawBody.body
       : req.body !== undefined
@@ -192,7 +201,7 @@ export class APIClient {
         timedOut = true;
         controller.abort(new APITimeoutError());
       }, timeout);
-      const canRetry = retryable && attempt < maxRetries;
+      const canRetry = attempt < maxRetries;
 
       let response: Response;
       try {
@@ -210,7 +219,7 @@ export class APIClient {
           : new APIConnectionError(`Could not connect to ${this.baseURL}: ${describeCause(cause)}`, {
               cause,
             });
-        if (!canRetry) throw error;
+        if (!canRetry || !(repeatable || (!timedOut && neverSent(cause)))) throw error;
         await sleep(backoffDelay(attempt), signal);
         continue;
       }
@@ -224,7 +233,7 @@ export class APIClient {
         }
         clearTimeout(timer);
         dispose();
-        if (canRetry && shouldRetry(response)) {
+        if (canRetry && shouldRetry(response) && (repeatable || notActedOn(response))) {
           await sleep(retryDelay(response.headers, attempt), signal);
           continue;
         }
@@ -244,7 +253,7 @@ export class APIClient {
           : new APIConnectionError(`The connection to ${this.baseURL} broke: ${describeCause(cause)}`, {
               cause,
             });
-        if (!canRetry) throw error;
+        if (!canRetry || !repeatable) throw error;
       } finally {
         clearTimeout(timer);
         dispose();
@@ -252,6 +261,22 @@ export class APIClient {
       await sleep(backoffDelay(attempt), signal);
     }
   }
+}
+
+/** Whether a failed `fetch` never reached the server (refused, unresolvable): safe to send again. */
+function neverSent(cause: unknown): boolean {
+  const inner = cause instanceof Error ? cause.cause : undefined;
+  const code = (inner ?? cause) as { code?: unknown } | null | undefined;
+  return typeof code?.code === "string" && NEVER_SENT.has(code.code);
+}
+
+/**
+ * Answers that say the server did not act on the request: it was refused before any work (408,
+ * 429) or nothing it needed was up (503; the server writes nothing partially). A request that is
+ * not repeatable is retried on these only.
+ */
+function notActedOn(response: Response): boolean {
+  return response.status === 408 || response.status === 429 || response.status === 503;
 }
 
 function shouldRetry(response: Response): boolean {

@@ -1,7 +1,14 @@
-import { AppError } from "@academic-assist/core";
+import { AppError, type IdempotencyRepository, type Logger } from "@academic-assist/core";
 import { endpoints, type Endpoint, type EndpointId } from "@academic-assist/sdk/contract";
-import type { NextFunction, Request, RequestHandler, Response, Router } from "express";
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from "express";
 import type { z } from "zod";
+import { runIdempotent } from "./idempotency.ts";
 import { fieldErrors } from "./problem.ts";
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -56,6 +63,19 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, where: string)
 }
 
 const routeFilters = new WeakMap<Router, (endpoint: Endpoint) => boolean>();
+const idempotencyStores = new WeakMap<Router, { store: IdempotencyRepository; logger: Logger }>();
+
+/** JSON bodies, parsed only on the endpoints whose contract has one (uploads stream theirs untouched). */
+const jsonBody = express.json({ limit: "1mb", type: ["application/json", "application/*+json"] });
+
+/**
+ * Where `register` keeps the answers of the endpoints whose contract says `idempotency: "key"`:
+ * every such endpoint registered on `router` honours `Idempotency-Key` through it (see
+ * `runIdempotent`); registering one on a router without a store is a startup error.
+ */
+export function honourIdempotencyKeys(router: Router, store: IdempotencyRepository, logger: Logger): void {
+  idempotencyStores.set(router, { store, logger });
+}
 
 /**
  * Limits what `register` mounts on `router` to the endpoints `serves` accepts: a role of the split
@@ -68,7 +88,9 @@ export function serveOnly(router: Router, serves: (endpoint: Endpoint) => boolea
 /**
  * Registers the contract endpoint `id` on `router` (unless `serveOnly` excludes it): authentication (when the endpoint needs it),
  * then params, query and body parsed by the contract's schemas (400 naming the field), then the
- * handler. Every route of the server is registered through here, so every route is in the OpenAPI.
+ * handler — once per `Idempotency-Key` where the contract declares `idempotency: "key"`. Every route
+ * of the server is registered through here, so every route is in the OpenAPI, and the statuses the
+ * contract derives from an endpoint's shape (`errorStatuses`) are the ones this chain can answer.
  */
 export function register<E extends EndpointId>(
   router: Router,
@@ -78,8 +100,15 @@ export function register<E extends EndpointId>(
 ): void {
   const e: Endpoint = endpoints[id];
   if (routeFilters.get(router)?.(e) === false) return;
+  const idempotency = e.idempotency === "key" ? idempotencyStores.get(router) : undefined;
+  if (e.idempotency === "key" && (!idempotency || !e.auth)) {
+    throw new Error(
+      `${e.id} honours Idempotency-Key: it needs authentication and a router with honourIdempotencyKeys()`,
+    );
+  }
   const chain: RequestHandler[] = [];
   if (e.auth) chain.push(middlewares.auth);
+  if (e.body) chain.push(jsonBody);
   chain.push(...(middlewares.before ?? []));
   chain.push(async (req: Request, res: Response, _next: NextFunction) => {
     const params = parsePart(e.params, req.params, "params");
@@ -94,14 +123,19 @@ export function register<E extends EndpointId>(
       }
       body = parsePart(e.body, req.body, "body");
     }
-    const result = await handler({
-      params,
-      query,
-      body,
-      user: req.user ?? null,
-      req,
-      res,
-    } as HandlerInput<E>);
+    const run = () =>
+      handler({
+        params,
+        query,
+        body,
+        user: req.user ?? null,
+        req,
+        res,
+      } as HandlerInput<E>);
+    const result =
+      idempotency && req.user
+        ? await runIdempotent(idempotency.store, idempotency.logger, e, req.user.id, req, res, run)
+        : await run();
     if (result === null) return;
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
     if (result.body === undefined) res.status(result.status).end();

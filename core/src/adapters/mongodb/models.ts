@@ -77,9 +77,12 @@ export interface IdempotencyDoc {
   userId: string;
   key: string;
   requestHash: string;
+  /** 0 while the first request is still running (a claim). */
   status: number;
   /** The response body as JSON text: any JSON round-trips (keys with `.` or `$` included). */
   body: string;
+  /** The replayed response headers as JSON text (absent on keys stored before they were kept). */
+  headers?: string;
   createdAt: string;
 }
 
@@ -321,6 +324,7 @@ export function defineModels(connection: Connection): Models {
       requestHash: str,
       status: num,
       body: str,
+      headers: { type: String, default: "{}" },
       createdAt: str,
     },
     { ...OPTIONS, collection: "idempotency_keys" },

@@ -74,10 +74,7 @@ describe.skipIf(!url)("MongoRepositories on a MongoDB wire-protocol server (Ferr
         ["documents.findById", () => repos.documents.findById("doc_1")],
         ["notes.updateIfRevision", () => repos.notes.updateIfRevision("note_1", 1, { markdown: "x" }, at())],
         ["usage.totals", () => repos.usage.totals({ from: at(), to: at() })],
-        [
-          "idempotency.save",
-          () => repos.idempotency.save("usr_1", "k", { requestHash: "h", status: 200, body: {} }, at()),
-        ],
+        ["idempotency.claim", () => repos.idempotency.claim("usr_1", "k", "h", at(), at())],
       ];
       const results: Record<string, { code: string; ms: number }> = {};
       for (const [name, call] of calls) results[name] = await timedFailure(call());

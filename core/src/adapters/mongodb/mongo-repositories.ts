@@ -19,7 +19,9 @@ import type {
   ApiTokenRepository,
   ChunkRepository,
   DocumentRepository,
+  IdempotencyRecord,
   IdempotencyRepository,
+  IdempotentResponse,
   ListOptions,
   NoteEdit,
   NoteRepository,
@@ -41,6 +43,7 @@ import {
   type NoteDoc,
   type PageDoc,
   type ProjectDoc,
+  type IdempotencyDoc,
   type TemplateDoc,
   type TokenDoc,
   type UserDoc,
@@ -1038,36 +1041,89 @@ class MongoUsage implements UsageRepository {
   }
 }
 
+/** Status 0 marks a claim whose request is still running. */
+const toIdempotencyRecord = (d: IdempotencyDoc): IdempotencyRecord => ({
+  requestHash: d.requestHash,
+  response:
+    d.status === 0
+      ? null
+      : {
+          status: d.status,
+          body: JSON.parse(d.body) as unknown,
+          headers: JSON.parse(d.headers ?? "{}") as Record<string, string>,
+        },
+  createdAt: d.createdAt,
+});
+
 class MongoIdempotency implements IdempotencyRepository {
   constructor(private readonly m: Models) {}
 
-  find(userId: string, key: string): Promise<{ requestHash: string; status: number; body: unknown } | null> {
+  claim(
+    userId: string,
+    key: string,
+    requestHash: string,
+    at: string,
+    staleBefore: string,
+  ): Promise<IdempotencyRecord | null> {
     return op(async () => {
-      const d = await this.m.idempotency.findOne({ userId, key }).lean().exec();
-      return d ? { requestHash: d.requestHash, status: d.status, body: JSON.parse(d.body) as unknown } : null;
+      // The unique (userId, key) index decides between concurrent claims, across processes.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          await this.m.idempotency.create({
+            userId,
+            key,
+            requestHash,
+            status: 0,
+            body: "null",
+            headers: "{}",
+            createdAt: at,
+          });
+          return null;
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+        }
+        const takenOver = await this.m.idempotency
+          .updateOne(
+            { userId, key, status: 0, createdAt: { $lt: staleBefore } },
+            { $set: { requestHash, createdAt: at } },
+          )
+          .exec();
+        if (takenOver.modifiedCount === 1) return null;
+        const d = await this.m.idempotency.findOne({ userId, key }).lean().exec();
+        // Released between our insert and this read: claim it again.
+        if (d) return toIdempotencyRecord(d);
+      }
+      throw unavailable("The idempotency store", new Error(`claim of ${key} kept changing`));
     });
   }
 
-  save(
-    userId: string,
-    key: string,
-    entry: { requestHash: string; status: number; body: unknown },
-    at: string,
-  ): Promise<void> {
+  complete(userId: string, key: string, response: IdempotentResponse): Promise<void> {
     return op(async () => {
-      try {
-        await this.m.idempotency.create({
-          userId,
-          key,
-          requestHash: entry.requestHash,
-          status: entry.status,
-          body: JSON.stringify(entry.body ?? null),
-          createdAt: at,
-        });
-      } catch (error) {
-        // The first answer stored for (user, key) is kept.
-        if (!isDuplicateKey(error)) throw error;
-      }
+      await this.m.idempotency
+        .updateOne(
+          { userId, key },
+          {
+            $set: {
+              status: response.status,
+              body: JSON.stringify(response.body ?? null),
+              headers: JSON.stringify(response.headers),
+            },
+          },
+        )
+        .exec();
+    });
+  }
+
+  release(userId: string, key: string): Promise<void> {
+    return op(async () => {
+      await this.m.idempotency.deleteOne({ userId, key, status: 0 }).exec();
+    });
+  }
+
+  find(userId: string, key: string): Promise<IdempotencyRecord | null> {
+    return op(async () => {
+      const d = await this.m.idempotency.findOne({ userId, key }).lean().exec();
+      return d ? toIdempotencyRecord(d) : null;
     });
   }
 }

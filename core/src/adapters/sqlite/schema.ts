@@ -176,4 +176,11 @@ export const REPOSITORY_MIGRATIONS: readonly Migration[] = [
     // JSON `{ provider, model? }`; NULL = the deployment's default provider.
     up: `ALTER TABLE projects ADD COLUMN llm TEXT;`,
   },
+  {
+    // 7, not 6: the sessions-and-invitations change (h19-auth) takes 6; versions need not be contiguous.
+    version: 7,
+    name: "idempotency claims and headers",
+    // status 0 = claimed, the first request still running; headers = the answer's replayed headers.
+    up: `ALTER TABLE idempotency_keys ADD COLUMN headers TEXT NOT NULL DEFAULT '{}';`,
+  },
 ];

@@ -31,7 +31,9 @@ import type {
   ApiTokenRepository,
   ChunkRepository,
   DocumentRepository,
+  IdempotencyRecord,
   IdempotencyRepository,
+  IdempotentResponse,
   ListOptions,
   NoteEdit,
   NoteRepository,
@@ -1060,32 +1062,92 @@ class SqliteUsage implements UsageRepository {
   }
 }
 
+interface IdempotencyRow {
+  request_hash: string;
+  status: number;
+  body: string;
+  headers: string;
+  created_at: string;
+}
+
+/** Status 0 marks a claim whose request is still running. */
+const toIdempotencyRecord = (r: IdempotencyRow): IdempotencyRecord => ({
+  requestHash: r.request_hash,
+  response:
+    r.status === 0
+      ? null
+      : {
+          status: r.status,
+          body: parseJson(r.body),
+          headers: parseJson(r.headers) as Record<string, string>,
+        },
+  createdAt: r.created_at,
+});
+
 class SqliteIdempotency implements IdempotencyRepository {
   constructor(private readonly db: Database) {}
 
-  find(userId: string, key: string): Promise<{ requestHash: string; status: number; body: unknown } | null> {
-    return op(() => {
-      const row = this.db
-        .prepare<[string, string], { request_hash: string; status: number; body: string }>(
-          "SELECT request_hash, status, body FROM idempotency_keys WHERE user_id = ? AND key = ?",
-        )
-        .get(userId, key);
-      return row ? { requestHash: row.request_hash, status: row.status, body: parseJson(row.body) } : null;
-    });
+  private row(userId: string, key: string): IdempotencyRow | undefined {
+    return this.db
+      .prepare<[string, string], IdempotencyRow>(
+        "SELECT request_hash, status, body, headers, created_at FROM idempotency_keys WHERE user_id = ? AND key = ?",
+      )
+      .get(userId, key);
   }
 
-  save(
+  claim(
     userId: string,
     key: string,
-    entry: { requestHash: string; status: number; body: unknown },
+    requestHash: string,
     at: string,
-  ): Promise<void> {
+    staleBefore: string,
+  ): Promise<IdempotencyRecord | null> {
+    return op(() =>
+      this.db.transaction(() => {
+        // One statement: a new key is inserted, an abandoned claim taken over, anything else kept.
+        const claimed = this.db
+          .prepare(
+            `INSERT INTO idempotency_keys (user_id, key, request_hash, status, body, headers, created_at)
+             VALUES (?, ?, ?, 0, 'null', '{}', ?)
+             ON CONFLICT (user_id, key) DO UPDATE SET request_hash = excluded.request_hash, created_at = excluded.created_at
+             WHERE idempotency_keys.status = 0 AND idempotency_keys.created_at < ?`,
+          )
+          .run(userId, key, requestHash, at, staleBefore).changes;
+        if (claimed === 1) return null;
+        const row = this.row(userId, key);
+        return row ? toIdempotencyRecord(row) : null;
+      })(),
+    );
+  }
+
+  complete(userId: string, key: string, response: IdempotentResponse): Promise<void> {
     return op(() => {
       this.db
         .prepare(
-          "INSERT INTO idempotency_keys (user_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          "UPDATE idempotency_keys SET status = ?, body = ?, headers = ? WHERE user_id = ? AND key = ?",
         )
-        .run(userId, key, entry.requestHash, entry.status, JSON.stringify(entry.body ?? null), at);
+        .run(
+          response.status,
+          JSON.stringify(response.body ?? null),
+          JSON.stringify(response.headers),
+          userId,
+          key,
+        );
+    });
+  }
+
+  release(userId: string, key: string): Promise<void> {
+    return op(() => {
+      this.db
+        .prepare("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND status = 0")
+        .run(userId, key);
+    });
+  }
+
+  find(userId: string, key: string): Promise<IdempotencyRecord | null> {
+    return op(() => {
+      const row = this.row(userId, key);
+      return row ? toIdempotencyRecord(row) : null;
     });
   }
 }

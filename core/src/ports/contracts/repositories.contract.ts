@@ -949,26 +949,75 @@ export function describeRepositories(make: () => Promise<ContractSubject<Reposit
     });
 
     describe("idempotency keys", () => {
-      it("when a response is saved twice for the same key, then the first is kept, per user", async () => {
-        await repos.idempotency.save(
+      const answer = { status: 202, body: { id: "doc_1", nested: [1, "二"] }, headers: { ETag: '"2"' } };
+
+      it("when a key is claimed, then a second claim sees it in flight until its answer is stored, per user", async () => {
+        const first = await repos.idempotency.claim(
           "usr_a",
           "key-1",
-          { requestHash: "h1", status: 202, body: { id: "doc_1", nested: [1, "二"] } },
+          "h1",
           tick(),
+          "1970-01-01T00:00:00.000Z",
         );
-        await repos.idempotency.save(
+        const inFlight = await repos.idempotency.claim(
           "usr_a",
           "key-1",
-          { requestHash: "h2", status: 500, body: null },
+          "h1",
           tick(),
+          "1970-01-01T00:00:00.000Z",
+        );
+        await repos.idempotency.complete("usr_a", "key-1", answer);
+        const done = await repos.idempotency.claim(
+          "usr_a",
+          "key-1",
+          "h2",
+          tick(),
+          "1970-01-01T00:00:00.000Z",
         );
 
-        expect(await repos.idempotency.find("usr_a", "key-1")).toEqual({
-          requestHash: "h1",
-          status: 202,
-          body: { id: "doc_1", nested: [1, "二"] },
-        });
+        expect(first).toBeNull();
+        expect(inFlight).toMatchObject({ requestHash: "h1", response: null });
+        expect(done).toMatchObject({ requestHash: "h1", response: answer });
+        expect(await repos.idempotency.find("usr_a", "key-1")).toMatchObject({ response: answer });
         expect(await repos.idempotency.find("usr_b", "key-1")).toBeNull();
+        expect(
+          await repos.idempotency.claim("usr_b", "key-1", "h1", tick(), "1970-01-01T00:00:00.000Z"),
+        ).toBeNull();
+      });
+
+      it("when a claim is released, then the key can be claimed again, but a stored answer is never released", async () => {
+        await repos.idempotency.claim("usr_a", "key-2", "h1", tick(), "1970-01-01T00:00:00.000Z");
+        await repos.idempotency.release("usr_a", "key-2");
+        const again = await repos.idempotency.claim(
+          "usr_a",
+          "key-2",
+          "h1",
+          tick(),
+          "1970-01-01T00:00:00.000Z",
+        );
+        await repos.idempotency.complete("usr_a", "key-2", answer);
+        await repos.idempotency.release("usr_a", "key-2");
+
+        expect(again).toBeNull();
+        expect(await repos.idempotency.find("usr_a", "key-2")).toMatchObject({ response: answer });
+      });
+
+      it("when a claim was abandoned before the stale time, then a new claim takes it over; a fresh one it does not", async () => {
+        const abandonedAt = tick();
+        await repos.idempotency.claim("usr_a", "key-3", "h1", abandonedAt, "1970-01-01T00:00:00.000Z");
+        const staleBefore = tick();
+        const fresh = tick();
+        await repos.idempotency.claim("usr_a", "key-4", "h1", fresh, "1970-01-01T00:00:00.000Z");
+
+        const takeover = await repos.idempotency.claim("usr_a", "key-3", "h2", tick(), staleBefore);
+        const blocked = await repos.idempotency.claim("usr_a", "key-4", "h2", tick(), staleBefore);
+
+        expect(takeover).toBeNull();
+        expect(await repos.idempotency.find("usr_a", "key-3")).toMatchObject({
+          requestHash: "h2",
+          response: null,
+        });
+        expect(blocked).toMatchObject({ requestHash: "h1", response: null });
       });
     });
 

@@ -7,7 +7,7 @@ import {
   type Repositories,
   type UserRecord,
 } from "@academic-assist/core";
-import type { ApiTokenCreateParams, RegisterBody } from "@academic-assist/sdk/contract";
+import { Email, type ApiTokenCreateParams, type RegisterBody } from "@academic-assist/sdk/contract";
 import argon2 from "argon2";
 import jwt from "jsonwebtoken";
 
@@ -43,10 +43,19 @@ export class AuthService {
   }
 
   async createUser(email: string, name: string, password: string | null): Promise<UserRecord> {
+    // Every way to an account comes through here: what the contract's Email refuses is never stored,
+    // so every stored address is one the contract can answer with (RFC 5321 lengths).
+    const valid = Email.safeParse(email.toLowerCase());
+    if (!valid.success) {
+      const message = valid.error.issues[0]?.message ?? "must be an email address";
+      throw new AppError("validation_failed", `email: ${message}`, {
+        fieldErrors: [{ path: "body.email", message }],
+      });
+    }
     const passwordHash = password === null ? null : await argon2.hash(password, { type: argon2.argon2id });
     return this.repos.users.create({
       id: newId("usr"),
-      email: email.toLowerCase(),
+      email: valid.data,
       name,
       passwordHash,
       createdAt: nowIso(),

@@ -4,12 +4,11 @@
  * of the same revision exactly one wins. Documents and notes are seeded through the repositories
  * (no PDF processing needed for this).
  */
-import { createHash } from "node:crypto";
 import { newId, nowIso } from "@academic-assist/core";
 import { AcademicAssist, ConflictError } from "@academic-assist/sdk";
 import { contentHash } from "@academic-assist/sdk/writeback";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, startApi, type TestApi } from "../../../test/harness.ts";
+import { json, seedDocument, startApi, type TestApi } from "../../../test/harness.ts";
 
 const GENERATED = '---\ntitle: "A Paper"\ncontent_hash: "abc"\n---\n# Summary\nClaim [p. 1]\n';
 
@@ -41,25 +40,7 @@ describe("note edits (PATCH /notes/{noteId} with If-Match)", () => {
       });
       expect(res.status).toBe(201);
     }
-    const at = nowIso();
-    documentId = newId("doc");
-    await api.app.repos.documents.createOrGetBySha({
-      id: documentId,
-      projectId,
-      filename: "paper.pdf",
-      mediaType: "application/pdf",
-      byteSize: 10,
-      sha256: createHash("sha256").update("paper").digest("hex"),
-      blobKey: `documents/${documentId}/original`,
-      status: "ready",
-      progress: null,
-      error: null,
-      pageCount: 1,
-      metadata: { title: "A Paper", authors: [], abstract: null, doi: null, year: null, language: "en" },
-      createdBy: owner.userId,
-      createdAt: at,
-      updatedAt: at,
-    });
+    documentId = await seedDocument(api.app, { projectId, createdBy: owner.userId });
   });
   afterAll(async () => {
     await api.close();

@@ -19,7 +19,6 @@ import { contentHash } from "@academic-assist/sdk/writeback";
 import type { RequestHandler, Router } from "express";
 import { toJobDto, toNoteDto } from "../../http/dto.ts";
 import { register } from "../../http/endpoint.ts";
-import { idempotent } from "../../http/idempotency.ts";
 
 export function noteRoutes(
   router: Router,
@@ -76,86 +75,81 @@ export function noteRoutes(
     return { status: 200, body: { items, total } };
   });
 
-  register(
-    router,
-    "notes.create",
-    { auth: deps.requireAuth, before: [idempotent(app)] },
-    async ({ user, params, body }) => {
-      const doc = await access.document(user.id, params.documentId, "editor");
-      const template = await templateOf(doc.projectId, body.template);
-      assertReady(doc);
-      const language = await noteLanguage(app, doc, template, body.language);
-      const { cacheKey, cachedNote } = await findCachedNote(app, doc, template, language);
-      const at = nowIso();
-      const base = {
-        projectId: doc.projectId,
-        documentId: doc.id,
-        template: body.template,
-        language,
-        createdBy: user.id,
-        createdAt: at,
-        updatedAt: at,
-        cacheKey,
-      };
-      if (body.cache && cachedNote) {
-        // Served from the cache: a ready copy of the identical note, no job, nothing charged.
-        const note = await app.repos.notes.create({
-          ...base,
-          id: newId("note"),
-          status: "ready",
-          title: cachedNote.title,
-          markdown: cachedNote.markdown,
-          contentHash: cachedNote.contentHash,
-          generator: cachedNote.generator,
-          citations: cachedNote.citations,
-          error: null,
-        });
-        await app.events.publish({
-          type: "note.ready",
-          projectId: note.projectId,
-          documentId: note.documentId,
-          jobId: null,
-          noteId: note.id,
-          data: { citations: note.citations, title: note.title, cached: true },
-        });
-        return { status: 200, body: { note: toNoteDto(note), job: null, cached: true } };
-      }
-      if (app.config.LLM_MONTHLY_BUDGET_USD !== undefined) {
-        const { estimate } = await estimateNote(app, doc, template, language);
-        await assertWithinBudget(app, user.id, estimate.costUsd);
-      }
-      const { llm } = await resolveProjectLlm(app, doc.projectId);
+  register(router, "notes.create", m, async ({ user, params, body }) => {
+    const doc = await access.document(user.id, params.documentId, "editor");
+    const template = await templateOf(doc.projectId, body.template);
+    assertReady(doc);
+    const language = await noteLanguage(app, doc, template, body.language);
+    const { cacheKey, cachedNote } = await findCachedNote(app, doc, template, language);
+    const at = nowIso();
+    const base = {
+      projectId: doc.projectId,
+      documentId: doc.id,
+      template: body.template,
+      language,
+      createdBy: user.id,
+      createdAt: at,
+      updatedAt: at,
+      cacheKey,
+    };
+    if (body.cache && cachedNote) {
+      // Served from the cache: a ready copy of the identical note, no job, nothing charged.
       const note = await app.repos.notes.create({
         ...base,
         id: newId("note"),
-        status: "pending",
-        title: doc.metadata.title,
-        markdown: "",
-        contentHash: null,
-        generator: null,
-        citations: null,
+        status: "ready",
+        title: cachedNote.title,
+        markdown: cachedNote.markdown,
+        contentHash: cachedNote.contentHash,
+        generator: cachedNote.generator,
+        citations: cachedNote.citations,
         error: null,
       });
-      try {
-        const job = await app.queue.enqueue(
-          "llm_generation",
-          { noteId: note.id },
-          {
-            idempotencyKey: `llm_generation:${note.id}`,
-            projectId: note.projectId,
-            documentId: doc.id,
-            noteId: note.id,
-            // The provider SDK retries each call itself; see createLlmProvider for the arithmetic.
-            maxAttempts: llm ? app.config.LLM_JOB_MAX_ATTEMPTS : app.config.JOB_MAX_ATTEMPTS,
-          },
-        );
-        return { status: 202, body: { note: toNoteDto(note), job: toJobDto(job), cached: false } };
-      } catch (e) {
-        await app.repos.notes.delete(note.id);
-        throw e;
-      }
-    },
-  );
+      await app.events.publish({
+        type: "note.ready",
+        projectId: note.projectId,
+        documentId: note.documentId,
+        jobId: null,
+        noteId: note.id,
+        data: { citations: note.citations, title: note.title, cached: true },
+      });
+      return { status: 200, body: { note: toNoteDto(note), job: null, cached: true } };
+    }
+    if (app.config.LLM_MONTHLY_BUDGET_USD !== undefined) {
+      const { estimate } = await estimateNote(app, doc, template, language);
+      await assertWithinBudget(app, user.id, estimate.costUsd);
+    }
+    const { llm } = await resolveProjectLlm(app, doc.projectId);
+    const note = await app.repos.notes.create({
+      ...base,
+      id: newId("note"),
+      status: "pending",
+      title: doc.metadata.title,
+      markdown: "",
+      contentHash: null,
+      generator: null,
+      citations: null,
+      error: null,
+    });
+    try {
+      const job = await app.queue.enqueue(
+        "llm_generation",
+        { noteId: note.id },
+        {
+          idempotencyKey: `llm_generation:${note.id}`,
+          projectId: note.projectId,
+          documentId: doc.id,
+          noteId: note.id,
+          // The provider SDK retries each call itself; see createLlmProvider for the arithmetic.
+          maxAttempts: llm ? app.config.LLM_JOB_MAX_ATTEMPTS : app.config.JOB_MAX_ATTEMPTS,
+        },
+      );
+      return { status: 202, body: { note: toNoteDto(note), job: toJobDto(job), cached: false } };
+    } catch (e) {
+      await app.repos.notes.delete(note.id);
+      throw e;
+    }
+  });
 
   register(router, "usage.get", m, async ({ user, query }) => {
     const { month, from, to } = monthRange(query.month);
@@ -198,41 +192,35 @@ export function noteRoutes(
     return { status: 200, body: toNoteDto(note), headers: { ETag: noteEtag(note.revision) } };
   });
 
-  // An Idempotency-Key makes a retried edit (lost response) replay its answer instead of a 409.
-  register(
-    router,
-    "notes.update",
-    { auth: deps.requireAuth, before: [idempotent(app)] },
-    async ({ user, params, body, req }) => {
-      const note = await access.note(user.id, params.noteId, "editor");
-      const revisions = ifMatchRevisions(req.get("if-match"));
-      if (note.status !== "ready") {
-        // The generator still owns a pending note; a failed one has nothing to edit.
-        throw new AppError(
-          "conflict",
-          `The note ${note.id} is ${note.status}; only a ready note can be edited.`,
-        );
-      }
-      const stale = () =>
-        new AppError(
-          "conflict",
-          `The note ${note.id} changed since you read it (its ETag is now ${noteEtag(note.revision)}); ` +
-            "fetch it again and reapply your edit.",
-        );
-      if (!revisions.includes(note.revision)) throw stale();
-      const updated = await app.repos.notes.updateIfRevision(
-        note.id,
-        note.revision,
-        { markdown: body.markdown, title: body.title, contentHash: await contentHash(body.markdown) },
-        nowIso(),
+  register(router, "notes.update", m, async ({ user, params, body, req }) => {
+    const note = await access.note(user.id, params.noteId, "editor");
+    const revisions = ifMatchRevisions(req.get("if-match"));
+    if (note.status !== "ready") {
+      // The generator still owns a pending note; a failed one has nothing to edit.
+      throw new AppError(
+        "conflict",
+        `The note ${note.id} is ${note.status}; only a ready note can be edited.`,
       );
-      if (!updated) {
-        if (!(await app.repos.notes.findById(note.id))) throw notFound("note", note.id);
-        throw stale();
-      }
-      return { status: 200, body: toNoteDto(updated), headers: { ETag: noteEtag(updated.revision) } };
-    },
-  );
+    }
+    const stale = () =>
+      new AppError(
+        "conflict",
+        `The note ${note.id} changed since you read it (its ETag is now ${noteEtag(note.revision)}); ` +
+          "fetch it again and reapply your edit.",
+      );
+    if (!revisions.includes(note.revision)) throw stale();
+    const updated = await app.repos.notes.updateIfRevision(
+      note.id,
+      note.revision,
+      { markdown: body.markdown, title: body.title, contentHash: await contentHash(body.markdown) },
+      nowIso(),
+    );
+    if (!updated) {
+      if (!(await app.repos.notes.findById(note.id))) throw notFound("note", note.id);
+      throw stale();
+    }
+    return { status: 200, body: toNoteDto(updated), headers: { ETag: noteEtag(updated.revision) } };
+  });
 
   register(router, "notes.delete", m, async ({ user, params }) => {
     const note = await access.note(user.id, params.noteId, "editor");

@@ -12,7 +12,6 @@ import type { Template } from "@academic-assist/sdk/contract";
 import type { RequestHandler, Router } from "express";
 import { toCustomTemplateDto } from "../../http/dto.ts";
 import { register } from "../../http/endpoint.ts";
-import { idempotent } from "../../http/idempotency.ts";
 
 const builtInDtos = (): Template[] =>
   BUILT_IN_TEMPLATES.map((t) => ({
@@ -62,24 +61,19 @@ export function templateRoutes(
     return { status: 200, body: { items } };
   });
 
-  register(
-    router,
-    "templates.create",
-    { auth: deps.requireAuth, before: [idempotent(app)] },
-    async ({ user, params, body }) => {
-      await access.project(user.id, params.projectId, "editor");
-      const template = await createTemplate(app.repos, {
-        projectId: params.projectId,
-        name: body.name,
-        description: body.description,
-        language: body.language,
-        prompt: body.prompt,
-        skeleton: body.skeleton,
-        createdBy: user.id,
-      });
-      return { status: 201, body: toCustomTemplateDto(template) };
-    },
-  );
+  register(router, "templates.create", m, async ({ user, params, body }) => {
+    await access.project(user.id, params.projectId, "editor");
+    const template = await createTemplate(app.repos, {
+      projectId: params.projectId,
+      name: body.name,
+      description: body.description,
+      language: body.language,
+      prompt: body.prompt,
+      skeleton: body.skeleton,
+      createdBy: user.id,
+    });
+    return { status: 201, body: toCustomTemplateDto(template) };
+  });
 
   register(router, "templates.preview", m, async ({ user, params, body }) => {
     await access.project(user.id, params.projectId);
