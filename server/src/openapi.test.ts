@@ -1,28 +1,9 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startApi, type TestApi } from "../test/harness.ts";
+import { expressRoutes } from "../test/routes.ts";
 import { createApp } from "./app.ts";
 import { parseServerConfig } from "./config.ts";
-
-interface Layer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-}
-
-/** Every route registered on the Express app, as `METHOD /path` with OpenAPI-style parameters. */
-function expressRoutes(stack: Layer[], prefix = ""): string[] {
-  const out: string[] = [];
-  for (const layer of stack) {
-    if (layer.route) {
-      for (const method of Object.keys(layer.route.methods)) {
-        out.push(`${method.toUpperCase()} ${prefix}${layer.route.path.replace(/:(\w+)/g, "{$1}")}`);
-      }
-    } else if (layer.handle?.stack) {
-      out.push(...expressRoutes(layer.handle.stack, "/api/v1"));
-    }
-  }
-  return out;
-}
 
 describe("OpenAPI document", () => {
   let api: TestApi;
@@ -49,9 +30,7 @@ describe("OpenAPI document", () => {
       config: parseServerConfig({ DATA_DIR: api.dataDir, CORS_ORIGINS: "", LOCAL_BOOTSTRAP: "false" }),
       secret: "x".repeat(40),
     });
-    const stack = (express as unknown as { router: { stack: Layer[] } }).router.stack;
-
-    const routes = expressRoutes(stack).filter(
+    const routes = expressRoutes(express).filter(
       (r) => r.includes(" /api/v1/") && !r.endsWith("/openapi.json"),
     );
     const documented = new Set(

@@ -145,6 +145,31 @@ export async function seedDocument(
   return id;
 }
 
+/** A ready note (revision 1) of a document, stored through the real repositories. */
+export async function seedNote(
+  app: AppContext,
+  options: { projectId: string; documentId: string; createdBy: string },
+): Promise<string> {
+  const at = nowIso();
+  const note = await app.repos.notes.create({
+    id: newId("note"),
+    ...options,
+    template: "summary",
+    language: "en",
+    status: "ready",
+    title: "A Paper",
+    markdown: "# Summary\n",
+    contentHash: null,
+    generator: null,
+    citations: null,
+    error: null,
+    createdAt: at,
+    updatedAt: at,
+    cacheKey: null,
+  });
+  return note.id;
+}
+
 /** Polls until `check` returns a value, or fails after `timeoutMs` with the last value seen. */
 export async function eventually<T>(
   check: () => Promise<T | null | undefined | false>,

@@ -29,15 +29,17 @@ export type Language = z.infer<typeof Language>;
 
 /**
  * An email address within RFC 5321's limits: a local part of at most 64 characters, at most 254 in
- * all (the pattern is ASCII-only, so characters are octets). zod's own email pattern, with the local
- * part bounded in the pattern itself so that the OpenAPI document states the limit; the one rule a
- * bounded pattern cannot say without a lookahead — no `..` — is checked on top. Used for input and
- * output alike: the server refuses longer addresses at sign-up, so no stored address exceeds it.
+ * all, domain labels of 1-63 letters, digits and inner hyphens (RFC 1035); ASCII only, so
+ * characters are octets. zod's own email pattern with those bounds written into the pattern itself,
+ * so that the OpenAPI document states them; the one rule a bounded pattern cannot say without a
+ * lookahead (which would stall schema-driven generators) — no `..` — is checked on top. Used for
+ * input and output alike: the server refuses such addresses before storing them, so every stored
+ * address fits the output schema.
  */
 export const Email = z
   .email({
     pattern:
-      /^[A-Za-z0-9_'+-](?:[A-Za-z0-9_'+.-]{0,62}[A-Za-z0-9_+-])?@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/,
+      /^[A-Za-z0-9_'+-](?:[A-Za-z0-9_'+.-]{0,62}[A-Za-z0-9_+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/,
     error: "must be an email address (at most 64 characters before the @, 254 in all)",
   })
   .max(254)

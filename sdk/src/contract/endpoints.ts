@@ -546,7 +546,7 @@ export const endpoints = {
     params: P.ProjectIdParams,
     body: K.AskBody,
     responses: { 200: ok(K.AskResult) },
-    errors: [422, 502, 503],
+    errors: [422, 502],
     idempotency: "key",
   }),
   // events

@@ -6,11 +6,11 @@
 import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { newId, nowIso } from "@academic-assist/core";
+import { nowIso } from "@academic-assist/core";
 import { AcademicAssist } from "@academic-assist/sdk";
 import { endpointList } from "@academic-assist/sdk/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, seedDocument, startApi, type TestApi } from "../../test/harness.ts";
+import { json, seedDocument, seedNote, startApi, type TestApi } from "../../test/harness.ts";
 import { CLAIM_STALE_MS, idempotencyScope } from "./idempotency.ts";
 
 /**
@@ -197,28 +197,10 @@ describe("Idempotency-Key", () => {
   it("when a note edit is replayed, then its stored status, body and ETag come back and the note moved on once", async () => {
     const project = await json(await post("/api/v1/projects", { name: "Edits" }));
     const documentId = await seedDocument(api.app, { projectId: project.id, createdBy: user.userId });
-    const at = nowIso();
-    const note = await api.app.repos.notes.create({
-      id: newId("note"),
-      projectId: project.id,
-      documentId,
-      template: "summary",
-      language: "en",
-      status: "ready",
-      title: "A Paper",
-      markdown: "# Summary\n",
-      contentHash: null,
-      generator: null,
-      citations: null,
-      error: null,
-      createdBy: user.userId,
-      createdAt: at,
-      updatedAt: at,
-      cacheKey: null,
-    });
+    const noteId = await seedNote(api.app, { projectId: project.id, documentId, createdBy: user.userId });
     const key = randomUUID();
     const edit = () =>
-      api.call("PATCH", `/api/v1/notes/${note.id}`, {
+      api.call("PATCH", `/api/v1/notes/${noteId}`, {
         token: user.token,
         json: { markdown: "# Summary\nMine.\n" },
         headers: { "if-match": '"1"', "idempotency-key": key },
@@ -232,7 +214,7 @@ describe("Idempotency-Key", () => {
     expect(replay.headers.get("etag")).toBe('"2"');
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(await json(replay)).toEqual(await json(first));
-    expect((await api.app.repos.notes.findById(note.id))?.revision).toBe(2);
+    expect((await api.app.repos.notes.findById(noteId))?.revision).toBe(2);
   });
 
   it("when the key is not 1-255 visible ASCII characters, then 400 names the header", async () => {
