@@ -51,4 +51,28 @@ describe("OpenAPI document", () => {
       doc.paths["/projects/{projectId}/documents"].post.responses["413"].content["application/problem+json"],
     ).toBeTruthy();
   });
+
+  it("when an operation takes JSON, honours keys, downloads or signs in, then the document says what it really answers", () => {
+    const ops = Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((p) =>
+      Object.values(p),
+    );
+    const json = ops.filter((op) => op.requestBody?.content?.["application/json"]);
+    const keyed = ops.filter((op) =>
+      (op.parameters as { name: string }[]).some((p) => p.name === "Idempotency-Key"),
+    );
+
+    expect(json.length).toBeGreaterThan(10);
+    expect(
+      json.filter((op) => !op.responses["415"] || !op.responses["413"]).map((op) => op.operationId),
+    ).toEqual([]);
+    expect(keyed.map((op) => op.operationId)).toEqual(
+      expect.arrayContaining(["projects.create", "tokens.create"]),
+    );
+    expect(keyed.filter((op) => !op.responses["409"]).map((op) => op.operationId)).toEqual([]);
+    expect(doc.paths["/auth/login"].post.responses["401"].content["application/problem+json"]).toBeTruthy();
+    expect(
+      Object.keys(doc.paths["/documents/{documentId}/file"].get.responses["200"].content).sort(),
+    ).toEqual(["application/pdf", "image/jpeg", "image/png", "image/tiff"]);
+    expect(doc.components.schemas.User.properties.email.pattern).toContain("{0,62}");
+  });
 });

@@ -28,8 +28,8 @@ export const ERROR_STATUS_REASONS = {
  * - 400 when it takes any input (path, query, headers, body, `Idempotency-Key`);
  * - 401 when it needs authentication; 404 when it names objects in its path (someone else's answer
  *   404 too);
- * - 413 and 415 when it takes a body (JSON over 1 MB, a body that is not JSON; uploads over the
- *   limit or of an unsupported type);
+ * - 413 and 415 when it takes a body (JSON over the server's limit, which fits every valid body;
+ *   a body that is not JSON; uploads over the limit or of an unsupported type);
  * - 409 `idempotency_conflict` when it honours `Idempotency-Key` (a key reused for another request,
  *   or its first request still in flight);
  * - 500 and 503 everywhere: every endpoint authenticates or reads a store, and any of them can fail.

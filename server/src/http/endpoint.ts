@@ -1,5 +1,10 @@
 import { AppError, type IdempotencyRepository, type Logger } from "@academic-assist/core";
-import { endpoints, type Endpoint, type EndpointId } from "@academic-assist/sdk/contract";
+import {
+  endpoints,
+  NOTE_MARKDOWN_MAX_CHARS,
+  type Endpoint,
+  type EndpointId,
+} from "@academic-assist/sdk/contract";
 import express, {
   type NextFunction,
   type Request,
@@ -65,8 +70,19 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, where: string)
 const routeFilters = new WeakMap<Router, (endpoint: Endpoint) => boolean>();
 const idempotencyStores = new WeakMap<Router, { store: IdempotencyRepository; logger: Logger }>();
 
+/**
+ * The largest JSON body accepted (413 above): room for the largest valid one — a note edit of
+ * NOTE_MARKDOWN_MAX_CHARS characters, each of which a client may send as a 6-byte `\uXXXX` escape —
+ * so that a body the contract allows is never refused for its size, and one it refuses gets a 400
+ * naming the field.
+ */
+export const JSON_BODY_LIMIT_BYTES = NOTE_MARKDOWN_MAX_CHARS * 6 + 64 * 1024;
+
 /** JSON bodies, parsed only on the endpoints whose contract has one (uploads stream theirs untouched). */
-const jsonBody = express.json({ limit: "1mb", type: ["application/json", "application/*+json"] });
+const jsonBody = express.json({
+  limit: JSON_BODY_LIMIT_BYTES,
+  type: ["application/json", "application/*+json"],
+});
 
 /**
  * Where `register` keeps the answers of the endpoints whose contract says `idempotency: "key"`:

@@ -16,6 +16,7 @@ import {
   derivedErrorStatuses,
   endpointList,
   errorStatuses,
+  NOTE_MARKDOWN_MAX_CHARS,
   PROBLEM_CONTENT_TYPE,
   type Endpoint,
   type EndpointId,
@@ -25,6 +26,7 @@ import { json, seedDocument, seedNote, startApi, TEST_SECRET, type TestApi } fro
 import { expressRoutes } from "../../test/routes.ts";
 import { createApp } from "../app.ts";
 import { parseServerConfig } from "../config.ts";
+import { JSON_BODY_LIMIT_BYTES } from "./endpoint.ts";
 import { CLAIM_STALE_MS, idempotencyScope } from "./idempotency.ts";
 
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
@@ -351,13 +353,30 @@ describe("error statuses: the contract against the server", () => {
     expect(await expectDerived(415, probe)).toEqual([]);
   });
 
-  it("when a body is over the limit (1 MB of JSON, MAX_UPLOAD_MB of file), then every route with a body answers 413", async () => {
+  it("when a body is over the limit (JSON_BODY_LIMIT_BYTES of JSON, MAX_UPLOAD_MB of file), then every route with a body answers 413", async () => {
     const big = (e: Endpoint) =>
       e.rawBody
         ? valid(e, { raw: Buffer.alloc(1024 * 1024 + 10, 0x20) })
-        : valid(e, { raw: JSON.stringify({ name: "x".repeat(1024 * 1024 + 10) }) });
+        : valid(e, { raw: JSON.stringify({ name: "x".repeat(JSON_BODY_LIMIT_BYTES) }) });
 
     expect(await expectDerived(413, big)).toEqual([]);
+  });
+
+  it("when a note edit is as long as the contract allows, written as \\u escapes, then it is not refused for its size; one character more is a 400 naming the field", async () => {
+    const e = endpoint("notes.update");
+    const escaped = (chars: number) => `{"markdown":"${"\\u00cf".repeat(chars)}"}`;
+
+    const longest = await outcome(
+      await valid(e, { raw: escaped(NOTE_MARKDOWN_MAX_CHARS), headers: { "if-match": '"99"' } }),
+    );
+    const over = await valid(e, {
+      raw: escaped(NOTE_MARKDOWN_MAX_CHARS + 1),
+      headers: { "if-match": '"1"' },
+    });
+
+    expect(longest).toEqual({ status: 409, problem: true });
+    expect(over.status).toBe(400);
+    expect((await json(over)).errors[0].path).toBe("body.markdown");
   });
 
   it("when an Idempotency-Key's first request is still running, then every keyed route answers 409 with Retry-After", async () => {
