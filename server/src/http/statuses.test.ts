@@ -191,6 +191,10 @@ const PROOFS: Record<string, ((e: Endpoint) => Promise<Response>) | Reference> =
   "members.add 409": (e) => valid(e, { body: { email: f.viewer.email, role: "editor" } }),
   "members.update 409": (e) => valid(e, { ids: { userId: f.owner.userId }, body: { role: "editor" } }),
   "members.remove 409": (e) => valid(e, { ids: { userId: f.owner.userId } }),
+  "documents.upload 422": {
+    file: "server/src/ocr-intake.test.ts",
+    test: "when a PDF declares 5,000 pages, then the upload is refused at intake and nothing is stored or queued",
+  },
   "documents.pages 409": (e) => valid(e, { ids: { documentId: f.queuedDocumentId } }),
   "search.query 404": (e) => valid(e, { query: "q=attention&projectId=prj_missing0000" }),
   "templates.create 409": (e) => valid(e, { body: { name: "Fixture", skeleton: "{{section:S}}" } }),
